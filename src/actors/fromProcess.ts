@@ -1,0 +1,257 @@
+/**
+ * `fromProcess`: actor logic for a long-running async unit of work, the kind of child a
+ * supervisor keeps alive.
+ *
+ * The `run` function gets an `AbortSignal` that aborts on `shutdown` (and when the actor is
+ * stopped), and registers handlers for `reload` and for any other message. Messages that arrive
+ * before their handler is registered are kept and delivered on registration, so nothing sent
+ * early is lost. Resolving ends the actor as done; throwing or rejecting ends it in error.
+ */
+import type {
+  ActorLogic,
+  ActorRefFrom,
+  ActorSystem,
+  AnyActorRef,
+  EventObject,
+  NonReducibleUnknown,
+  Snapshot,
+} from 'xstate';
+import { toError } from '../errors.js';
+import { markShutdownAware } from './shutdownAware.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
+type AnyActorSystem = ActorSystem<any>;
+
+/** Internal event: the process's promise resolved. */
+export const PROCESS_RESOLVE = 'xstate.process.resolve';
+/** Internal event: the process's promise rejected (or a handler failed). */
+export const PROCESS_REJECT = 'xstate.process.reject';
+/** How many early messages of one kind are kept until a handler is registered. */
+export const MAX_BUFFERED_MESSAGES = 1000;
+
+/** A message handler; it may return a promise, whose rejection fails the process. */
+export type ProcessMessageHandler<TEvent extends EventObject = EventObject> = (
+  event: TEvent,
+) => void | Promise<void>;
+
+/** What `run` receives. */
+export interface ProcessContext<TInput, TEmitted extends EventObject = EventObject> {
+  /** The actor's input. */
+  input: TInput;
+  /** Aborts when the process is asked to shut down or is stopped. Finish promptly then. */
+  signal: AbortSignal;
+  /**
+   * Registers a handler for `{ type: 'reload' }`. Reloads sent before any handler was registered
+   * are delivered to the first one. Returns a function that unregisters it.
+   */
+  onReload(handler: ProcessMessageHandler): () => void;
+  /**
+   * Registers a handler for every other message (custom control messages). The handler gets the
+   * event object unchanged. Messages sent before any handler was registered are delivered to the
+   * first one, in order. Returns a function that unregisters it.
+   */
+  onMessage(handler: ProcessMessageHandler): () => void;
+  /** The actor itself. */
+  self: AnyActorRef;
+  /** The actor system. */
+  system: AnyActorSystem;
+  /** Emits an event to the actor's `.on(...)` listeners. */
+  emit: (event: TEmitted) => void;
+}
+
+/** The snapshot of a {@link fromProcess} actor. */
+export type ProcessSnapshot<TOutput, TInput> = Snapshot<TOutput> & { input: TInput | undefined };
+
+/** The actor logic returned by {@link fromProcess}. */
+export type ProcessActorLogic<
+  TOutput,
+  TInput = NonReducibleUnknown,
+  TEmitted extends EventObject = EventObject,
+> = ActorLogic<ProcessSnapshot<TOutput, TInput>, EventObject, TInput, AnyActorSystem, TEmitted>;
+
+/** An actor made from {@link fromProcess} logic. */
+export type ProcessActorRef<TOutput, TInput = NonReducibleUnknown> = ActorRefFrom<
+  ProcessActorLogic<TOutput, TInput>
+>;
+
+interface Runtime {
+  controller: AbortController;
+  reloadHandlers: Set<ProcessMessageHandler>;
+  messageHandlers: Set<ProcessMessageHandler>;
+  pendingReloads: EventObject[];
+  pendingMessages: EventObject[];
+}
+
+const runtimes = new WeakMap<AnyActorRef, Runtime>();
+
+/**
+ * Creates actor logic for a long-running async process, the unit of work a supervisor keeps
+ * alive.
+ *
+ * - `signal` aborts on `{ type: 'shutdown' }` and when the actor is stopped.
+ * - `onReload` / `onMessage` register handlers for `reload` and for any other event.
+ * - Resolving ends the actor as done with that output. Throwing (also synchronously) or
+ *   rejecting ends it in error; a non-`Error` value is wrapped in a `ThrownValueError`. A
+ *   handler that throws or rejects fails the process too.
+ *
+ * Supervisors recognize this logic as shutdown-aware: they send `shutdown` and wait for `run`
+ * to finish, up to their grace period.
+ *
+ * @example
+ *
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { fromProcess } from 'xstate-supervisor';
+ *
+ * const worker = fromProcess<void, { queue: string }>(async ({ input, signal, onReload }) => {
+ *   let config = await loadConfig();
+ *   onReload(async () => {
+ *     config = await loadConfig();
+ *   });
+ *   while (!signal.aborted) {
+ *     await processNextJob(input.queue, config, signal);
+ *   }
+ * });
+ *
+ * const actor = createActor(worker, { input: { queue: 'emails' } }).start();
+ * actor.send({ type: 'reload' });
+ * actor.send({ type: 'shutdown' }); // signal aborts; the actor is done once run resolves
+ * ```
+ */
+export function fromProcess<
+  TOutput = void,
+  TInput = NonReducibleUnknown,
+  TEmitted extends EventObject = EventObject,
+>(
+  run: (context: ProcessContext<TInput, TEmitted>) => PromiseLike<TOutput> | TOutput,
+): ProcessActorLogic<TOutput, TInput, TEmitted> {
+  const logic: ProcessActorLogic<TOutput, TInput, TEmitted> = {
+    config: run,
+    transition(snapshot, event, scope) {
+      if (snapshot.status !== 'active') return snapshot;
+      const runtime = runtimes.get(scope.self);
+      switch (event.type) {
+        case PROCESS_RESOLVE:
+          runtimes.delete(scope.self);
+          return {
+            ...snapshot,
+            status: 'done',
+            output: (event as unknown as { output: TOutput }).output,
+            input: undefined,
+          };
+        case PROCESS_REJECT:
+          runtime?.controller.abort();
+          runtimes.delete(scope.self);
+          return {
+            ...snapshot,
+            status: 'error',
+            error: (event as { error?: unknown }).error,
+            input: undefined,
+          };
+        case 'xstate.stop':
+          runtime?.controller.abort();
+          runtimes.delete(scope.self);
+          return { ...snapshot, status: 'stopped', input: undefined };
+        case 'shutdown':
+          runtime?.controller.abort();
+          return snapshot;
+        default: {
+          if (!runtime || event.type.startsWith('xstate.')) return snapshot;
+          const isReload = event.type === 'reload';
+          const handlers = isReload ? runtime.reloadHandlers : runtime.messageHandlers;
+          if (handlers.size === 0) {
+            const pending = isReload ? runtime.pendingReloads : runtime.pendingMessages;
+            pending.push(event);
+            if (pending.length > MAX_BUFFERED_MESSAGES) pending.shift();
+            return snapshot;
+          }
+          const error = deliver(handlers, event, scope.self);
+          if (error === undefined) return snapshot;
+          runtime.controller.abort();
+          runtimes.delete(scope.self);
+          return { ...snapshot, status: 'error', error, input: undefined };
+        }
+      }
+    },
+    start(snapshot, { self, system, emit }) {
+      if (snapshot.status !== 'active') return;
+      const runtime: Runtime = {
+        controller: new AbortController(),
+        reloadHandlers: new Set(),
+        messageHandlers: new Set(),
+        pendingReloads: [],
+        pendingMessages: [],
+      };
+      runtimes.set(self, runtime);
+      const register =
+        (handlers: Set<ProcessMessageHandler>, pending: EventObject[]) =>
+        (handler: ProcessMessageHandler) => {
+          handlers.add(handler);
+          // Deliver what arrived early, after the caller has finished registering.
+          if (pending.length > 0) {
+            queueMicrotask(() => {
+              if (runtimes.get(self) !== runtime) return;
+              for (const event of pending.splice(0)) {
+                const error = deliver(handlers, event, self);
+                if (error !== undefined) return reject(self, error);
+              }
+            });
+          }
+          return () => {
+            handlers.delete(handler);
+          };
+        };
+      let result: PromiseLike<TOutput> | TOutput;
+      try {
+        result = run({
+          input: snapshot.input as TInput,
+          signal: runtime.controller.signal,
+          onReload: register(runtime.reloadHandlers, runtime.pendingReloads),
+          onMessage: register(runtime.messageHandlers, runtime.pendingMessages),
+          self,
+          system,
+          emit: emit as (event: TEmitted) => void,
+        });
+      } catch (error) {
+        result = Promise.reject(error);
+      }
+      Promise.resolve(result).then(
+        (output) => {
+          if (self.getSnapshot().status !== 'active') return;
+          self.send({ type: PROCESS_RESOLVE, output } as EventObject);
+        },
+        (error: unknown) => reject(self, toError(error)),
+      );
+    },
+    getInitialSnapshot(_scope, input) {
+      return { status: 'active', output: undefined, error: undefined, input };
+    },
+    getPersistedSnapshot: (snapshot) => snapshot,
+    restoreSnapshot: (snapshot) => snapshot as ProcessSnapshot<TOutput, TInput>,
+  };
+  return markShutdownAware(logic);
+}
+
+function reject(self: AnyActorRef, error: unknown): void {
+  if (self.getSnapshot().status !== 'active') return;
+  self.send({ type: PROCESS_REJECT, error } as EventObject);
+}
+
+/** Calls each handler; returns the error of a handler that threw, and watches async ones. */
+function deliver(
+  handlers: Set<ProcessMessageHandler>,
+  event: EventObject,
+  self: AnyActorRef,
+): Error | undefined {
+  for (const handler of [...handlers]) {
+    try {
+      const result = handler(event);
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (error: unknown) => reject(self, toError(error)));
+      }
+    } catch (error) {
+      return toError(error);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,30 @@
+/**
+ * `yieldToEventLoop`: actor logic that finishes on the event loop's next turn.
+ *
+ * A supervisor restarts a child with zero backoff without any timer, in the same turn of the
+ * event loop. A child that fails at once, forever, would then never let the loop move on, and
+ * a `shutdown` sent from a signal handler or a timer would wait forever. So after a run of
+ * immediate restarts the supervisor invokes this logic once, which lets I/O, signals and timers
+ * in before the next restart. It measures no time; it only yields.
+ */
+import { fromCallback } from 'xstate';
+
+/** Internal event sent when the event loop has had its turn. */
+export const YIELDED = 'xstate.supervisor.yielded';
+
+/**
+ * Actor logic that sends {@link YIELDED} to its parent on the event loop's next turn (after
+ * pending I/O callbacks), and cancels that when stopped first.
+ *
+ * @example
+ *
+ * ```ts
+ * // inside a machine
+ * invoke: { src: yieldToEventLoop },
+ * on: { [YIELDED]: 'next' },
+ * ```
+ */
+export const yieldToEventLoop = fromCallback(({ sendBack }) => {
+  const handle = setImmediate(() => sendBack({ type: YIELDED }));
+  return () => clearImmediate(handle);
+});

@@ -1,0 +1,63 @@
+/**
+ * xstate-supervisor: supervision trees for XState v5.
+ *
+ * Supervisors restart failing child actors with exponential backoff, shut trees down
+ * gracefully and pass reloads on. Every supervisor is a plain XState machine.
+ */
+
+export {
+  fromProcess,
+  MAX_BUFFERED_MESSAGES,
+  PROCESS_REJECT,
+  PROCESS_RESOLVE,
+  type ProcessActorLogic,
+  type ProcessActorRef,
+  type ProcessContext,
+  type ProcessMessageHandler,
+  type ProcessSnapshot,
+} from './actors/fromProcess.js';
+export { idle } from './actors/idle.js';
+export { acceptsShutdown, isActorLogic, markShutdownAware } from './actors/shutdownAware.js';
+export {
+  type ErrorSummary,
+  SupervisorError,
+  type SupervisorFailureReason,
+  summarizeError,
+  ThrownValueError,
+  toError,
+} from './errors.js';
+export {
+  type ChildCompletedEvent,
+  type ChildFailedEvent,
+  type ChildForcedEvent,
+  type ChildStartedEvent,
+  type ChildStoppedEvent,
+  formatLifecycleEvent,
+  type GaveUpEvent,
+  type LifecycleEvent,
+  type ReloadSentEvent,
+  type RestartScheduledEvent,
+  type ShutdownStartedEvent,
+} from './lifecycle.js';
+export {
+  type ChildShutdown,
+  createSupervisor,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  IMMEDIATE_RESTARTS_BEFORE_YIELD,
+  MAX_PENDING_MESSAGES,
+  type SupervisorContext,
+  type SupervisorEvent,
+  type SupervisorMachine,
+  type SupervisorOptions,
+  type SupervisorOutput,
+  type SupervisorStopReason,
+} from './machines/supervisor.js';
+export {
+  type BackoffPolicy,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  JITTER_MODES,
+  type Jitter,
+  MAX_TIMER_MS,
+} from './policy/backoff.js';
+export { type MaxRestarts, RESTART_TYPES, type RestartType } from './policy/options.js';

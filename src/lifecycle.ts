@@ -1,0 +1,121 @@
+/**
+ * Lifecycle events: what supervisors and groups emit as things happen.
+ *
+ * They are emitted with XState's `emit`, so `actor.on('*', …)` or `actor.on('child.failed', …)`
+ * receives them, and they are plain serializable data, fit for logs, metrics and inspectors.
+ * {@link formatLifecycleEvent} renders each one as one readable log line.
+ */
+import type { ErrorSummary } from './errors.js';
+
+interface Base {
+  /** The id of the supervisor or group that emitted the event. */
+  supervisorId: string;
+  /** The id of the child the event is about. */
+  childId: string;
+}
+
+/** A child actor was started (first start or restart). */
+export interface ChildStartedEvent extends Base {
+  type: 'child.started';
+  /** Restarts made so far; 0 on the first start. */
+  restarts: number;
+}
+/** A child failed. */
+export interface ChildFailedEvent extends Base {
+  type: 'child.failed';
+  error: ErrorSummary;
+  /** Consecutive failures, this one included. */
+  failures: number;
+}
+/** A child completed on its own. */
+export interface ChildCompletedEvent extends Base {
+  type: 'child.completed';
+}
+/** A child stopped after being asked to (graceful shutdown or removal). */
+export interface ChildStoppedEvent extends Base {
+  type: 'child.stopped';
+}
+/** A child outlived its grace period and was stopped by force. */
+export interface ChildForcedEvent extends Base {
+  type: 'child.forced';
+  /** The grace period it was given, in ms. */
+  shutdownTimeoutMs: number;
+}
+/** A restart was scheduled. */
+export interface RestartScheduledEvent extends Base {
+  type: 'restart.scheduled';
+  delayMs: number;
+  failures: number;
+}
+/** The supervisor gave up and is failing to its parent. */
+export interface GaveUpEvent extends Base {
+  type: 'supervisor.gaveUp';
+  reason: 'max-restarts' | 'not-restartable' | 'temporary';
+  error: ErrorSummary | null;
+}
+/** A graceful shutdown began. */
+export interface ShutdownStartedEvent extends Base {
+  type: 'shutdown.started';
+}
+/** A reload was sent to a running child. */
+export interface ReloadSentEvent extends Base {
+  type: 'reload.sent';
+}
+
+/**
+ * Every lifecycle event a supervisor emits.
+ *
+ * @example
+ *
+ * ```ts
+ * const actor = createActor(createSupervisor(worker));
+ * actor.on('*', (event: LifecycleEvent) => console.error(formatLifecycleEvent(event)));
+ * actor.start();
+ * ```
+ */
+export type LifecycleEvent =
+  | ChildStartedEvent
+  | ChildFailedEvent
+  | ChildCompletedEvent
+  | ChildStoppedEvent
+  | ChildForcedEvent
+  | RestartScheduledEvent
+  | GaveUpEvent
+  | ShutdownStartedEvent
+  | ReloadSentEvent;
+
+/**
+ * Renders a lifecycle event as one log line.
+ *
+ * @example
+ *
+ * ```ts
+ * formatLifecycleEvent({ type: 'restart.scheduled', supervisorId: 'api', childId: 'child', delayMs: 400, failures: 2 });
+ * // 'api/child: restarting in 400 ms (failure 2)'
+ * ```
+ */
+export function formatLifecycleEvent(event: LifecycleEvent): string {
+  const who = `${event.supervisorId}/${event.childId}`;
+  switch (event.type) {
+    case 'child.started':
+      return event.restarts === 0
+        ? `${who}: started`
+        : `${who}: restarted (restart ${event.restarts})`;
+    case 'child.failed':
+      return `${who}: failed (failure ${event.failures}): ${event.error.name}: ${event.error.message}`;
+    case 'child.completed':
+      return `${who}: completed`;
+    case 'child.stopped':
+      return `${who}: stopped`;
+    case 'child.forced':
+      return `${who}: did not stop within ${event.shutdownTimeoutMs} ms; stopped by force`;
+    case 'restart.scheduled':
+      return `${who}: restarting in ${Math.round(event.delayMs)} ms (failure ${event.failures})`;
+    case 'supervisor.gaveUp':
+      return `${who}: gave up (${event.reason})${event.error ? `: ${event.error.message}` : ''}`;
+    case 'shutdown.started':
+      return `${who}: shutting down`;
+    case 'reload.sent':
+      return `${who}: reload sent`;
+  }
+}
