@@ -164,6 +164,24 @@ const escalations = new WeakMap<AnyActorRef, SupervisorError>();
 const isInternal = (type: string) => type.startsWith('xstate.');
 
 /**
+ * Stops what a failed child left running. XState does not stop the children of a machine that
+ * fails (statelyai/xstate#5153), so its invoked and spawned actors would keep their timers and
+ * processes, one more set after every restart. Only the tree of an errored actor is touched.
+ */
+function stopOrphans(actor: AnyActorRef | undefined): void {
+  const snapshot = actor?.getSnapshot() as
+    | { status?: string; children?: Record<string, AnyActorRef | undefined> }
+    | undefined;
+  if (snapshot?.status !== 'error') return;
+  for (const orphan of Object.values(snapshot.children ?? {})) {
+    if (!orphan) continue;
+    stopOrphans(orphan);
+    // `stop()` refuses actors that have a parent; XState stops a child with this event.
+    if (orphan.getSnapshot()?.status === 'active') orphan.send({ type: 'xstate.stop' });
+  }
+}
+
+/**
  * Creates a supervisor: an XState machine that runs `child`, restarts it with exponential
  * backoff when it fails, stops it gracefully on `shutdown` and passes `reload` and any other
  * event on to it.
@@ -339,6 +357,12 @@ export function createSupervisor<TInput = unknown>(
           droppedMessages: context.droppedMessages + dropped,
         };
       }),
+      stopOrphans: ({ self }) =>
+        stopOrphans(
+          (self.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children[
+            childId
+          ],
+        ),
       askChildToStop: enqueueActions(({ enqueue }) => {
         enqueue.emit({ type: 'shutdown.started', ...names });
         enqueue.sendTo(childId, { type: 'shutdown' });
@@ -417,6 +441,7 @@ export function createSupervisor<TInput = unknown>(
         );
         if (failed && lastError)
           enqueue.emit({ type: 'child.failed', ...names, error: lastError, failures });
+        else if (event.type === doneEvent) enqueue.emit({ type: 'child.completed', ...names });
         enqueue.emit({ type: 'supervisor.gaveUp', ...names, reason, error: lastError });
         enqueue.assign({ failures, lastError });
         enqueue.sendTo(self, { type: ESCALATE });
@@ -456,6 +481,11 @@ export function createSupervisor<TInput = unknown>(
           input: ({ context }: { context: SupervisorContext }) => resolveChildInput(context.input),
           onDone: [
             {
+              guard: and(['restartsOnCompletion', 'givesUp']),
+              target: 'failed',
+              actions: 'prepareEscalation',
+            },
+            {
               guard: and(['restartsOnCompletion', 'restartsNow']),
               target: 'running',
               reenter: true,
@@ -470,15 +500,19 @@ export function createSupervisor<TInput = unknown>(
             { target: 'stopped', actions: stopWith('completed') },
           ],
           onError: [
-            { guard: 'givesUp', target: 'failed', actions: 'prepareEscalation' },
+            { guard: 'givesUp', target: 'failed', actions: ['stopOrphans', 'prepareEscalation'] },
             {
               guard: 'restartsNow',
               target: 'running',
               reenter: true,
-              actions: ['recordFailure', 'countRestart'],
+              actions: ['stopOrphans', 'recordFailure', 'countRestart'],
             },
-            { guard: 'noBackoff', target: '#supervisor-yielding', actions: 'recordFailure' },
-            { target: 'backingOff', actions: 'recordFailure' },
+            {
+              guard: 'noBackoff',
+              target: '#supervisor-yielding',
+              actions: ['stopOrphans', 'recordFailure'],
+            },
+            { target: 'backingOff', actions: ['stopOrphans', 'recordFailure'] },
           ],
         },
         entry: 'announceStart',
@@ -513,7 +547,10 @@ export function createSupervisor<TInput = unknown>(
                 actions: stopWith('forced'),
               },
               [doneEvent]: { target: '#supervisor-stopped', actions: stopWith('shutdown') },
-              [errorEvent]: { target: '#supervisor-stopped', actions: stopWith('shutdown') },
+              [errorEvent]: {
+                target: '#supervisor-stopped',
+                actions: ['stopOrphans', stopWith('shutdown')],
+              },
             },
           },
         },
