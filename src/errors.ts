@@ -55,6 +55,46 @@ export class SupervisorError extends Error {
 }
 
 /**
+ * The error a process group fails with when it gives up: a child failed under the
+ * `'fail-fast'` strategy, or the group's restart limit was passed. Its `cause` is the child's
+ * error.
+ *
+ * @example
+ *
+ * ```ts
+ * actor.subscribe({
+ *   error(err) {
+ *     if (err instanceof GroupError) console.error(`${err.groupId}: ${err.childId} failed`, err.cause);
+ *   },
+ * });
+ * ```
+ */
+export class GroupError extends Error {
+  override readonly name = 'GroupError';
+  /** Why the group gave up. */
+  readonly reason: 'child-failed' | 'max-restarts';
+  /** The group's id. */
+  readonly groupId: string;
+  /** The child whose failure made the group give up. */
+  readonly childId: string;
+
+  constructor(
+    message: string,
+    details: {
+      reason: 'child-failed' | 'max-restarts';
+      groupId: string;
+      childId: string;
+      cause: unknown;
+    },
+  ) {
+    super(message, { cause: details.cause });
+    this.reason = details.reason;
+    this.groupId = details.groupId;
+    this.childId = details.childId;
+  }
+}
+
+/**
  * Wraps a value that was thrown or rejected but is not an `Error` (a string, a number, an
  * object), so that every failure has a message and a stack. The original value is kept as
  * `value` and `cause`.

@@ -6,6 +6,14 @@
  */
 
 export {
+  type ChildStatus,
+  type ChildView,
+  GROUP_STRATEGIES,
+  type GroupStrategy,
+  SHUTDOWN_ORDERS,
+  type ShutdownOrder,
+} from './actors/childSet.js';
+export {
   fromProcess,
   MAX_BUFFERED_MESSAGES,
   PROCESS_REJECT,
@@ -20,6 +28,7 @@ export { idle } from './actors/idle.js';
 export { acceptsShutdown, isActorLogic, markShutdownAware } from './actors/shutdownAware.js';
 export {
   type ErrorSummary,
+  GroupError,
   SupervisorError,
   type SupervisorFailureReason,
   summarizeError,
@@ -36,9 +45,22 @@ export {
   type GaveUpEvent,
   type LifecycleEvent,
   type ReloadSentEvent,
+  type RequestRefusedEvent,
   type RestartScheduledEvent,
   type ShutdownStartedEvent,
 } from './lifecycle.js';
+export {
+  CHILD_SET_ID,
+  createProcessGroup,
+  type GroupChild,
+  type GroupContext,
+  type GroupEvent,
+  type GroupOutput,
+  type GroupStopReason,
+  type ProcessGroupMachine,
+  type ProcessGroupOptions,
+  type Refusal,
+} from './machines/group.js';
 export {
   type ChildShutdown,
   createSupervisor,

@@ -62,8 +62,15 @@ export interface ReloadSentEvent extends Base {
   type: 'reload.sent';
 }
 
+/** A group refused an `add` or `remove` request; the group keeps running. */
+export interface RequestRefusedEvent extends Base {
+  type: 'request.refused';
+  request: 'add' | 'remove';
+  reason: string;
+}
+
 /**
- * Every lifecycle event a supervisor emits.
+ * Every lifecycle event a supervisor or group emits.
  *
  * @example
  *
@@ -82,7 +89,8 @@ export type LifecycleEvent =
   | RestartScheduledEvent
   | GaveUpEvent
   | ShutdownStartedEvent
-  | ReloadSentEvent;
+  | ReloadSentEvent
+  | RequestRefusedEvent;
 
 /**
  * Renders a lifecycle event as one log line.
@@ -117,5 +125,7 @@ export function formatLifecycleEvent(event: LifecycleEvent): string {
       return `${who}: shutting down`;
     case 'reload.sent':
       return `${who}: reload sent`;
+    case 'request.refused':
+      return `${who}: ${event.request} refused: ${event.reason}`;
   }
 }

@@ -12,6 +12,7 @@ import type {
   ActorRefFrom,
   ActorSystem,
   AnyActorRef,
+  AnyEventObject,
   EventObject,
   NonReducibleUnknown,
   Snapshot,
@@ -30,7 +31,7 @@ export const PROCESS_REJECT = 'xstate.process.reject';
 export const MAX_BUFFERED_MESSAGES = 1000;
 
 /** A message handler; it may return a promise, whose rejection fails the process. */
-export type ProcessMessageHandler<TEvent extends EventObject = EventObject> = (
+export type ProcessMessageHandler<TEvent extends EventObject = AnyEventObject> = (
   event: TEvent,
 ) => void | Promise<void>;
 
@@ -67,7 +68,7 @@ export type ProcessActorLogic<
   TOutput,
   TInput = NonReducibleUnknown,
   TEmitted extends EventObject = EventObject,
-> = ActorLogic<ProcessSnapshot<TOutput, TInput>, EventObject, TInput, AnyActorSystem, TEmitted>;
+> = ActorLogic<ProcessSnapshot<TOutput, TInput>, AnyEventObject, TInput, AnyActorSystem, TEmitted>;
 
 /** An actor made from {@link fromProcess} logic. */
 export type ProcessActorRef<TOutput, TInput = NonReducibleUnknown> = ActorRefFrom<

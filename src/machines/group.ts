@@ -1,0 +1,513 @@
+/**
+ * The process group machine: many children, a failure strategy, graceful tree shutdown.
+ *
+ * `createProcessGroup(options)` returns a plain XState machine. While it is `running` it
+ * invokes a child-set actor (`children`) that holds its children, carries out the strategy
+ * (fail-fast as the Rust `processmanager` crate, or OTP's one-for-one, one-for-all and
+ * rest-for-one) and stops them in parallel or in reverse start order. The machine holds the
+ * lifecycle: `running.active` → `running.stopping` on `shutdown` → `stopped` with a report of
+ * who stopped in time and who was forced; `running.failing` → `failed` when a child failure
+ * (fail-fast) or the restart limit makes the group give up, which reaches its parent through
+ * XState's own error channel. Groups and supervisors nest both ways.
+ */
+import {
+  type AnyActorLogic,
+  type AnyActorRef,
+  type AnyEventObject,
+  assign,
+  emit,
+  enqueueActions,
+  sendTo,
+  setup,
+} from 'xstate';
+import {
+  CHILD_SET_ADD,
+  CHILD_SET_DRAIN,
+  CHILD_SET_DRAINED,
+  CHILD_SET_EMPTY,
+  CHILD_SET_FAILED,
+  CHILD_SET_REFUSED,
+  CHILD_SET_REMOVE,
+  CHILD_SET_REPORT,
+  type ChildCounts,
+  type ChildSpec,
+  createChildSetLogic,
+  GROUP_STRATEGIES,
+  type GroupStrategy,
+  SHUTDOWN_ORDERS,
+  type ShutdownOrder,
+  takeChildSetFailure,
+} from '../actors/childSet.js';
+import { acceptsShutdown, isActorLogic } from '../actors/shutdownAware.js';
+import { type ErrorSummary, GroupError, summarizeError } from '../errors.js';
+import type { LifecycleEvent, RequestRefusedEvent } from '../lifecycle.js';
+import type { BackoffPolicy } from '../policy/backoff.js';
+import {
+  checkDuration,
+  checkOneOf,
+  describe,
+  invalidOption,
+  type MaxRestarts,
+  RESTART_TYPES,
+  type RestartType,
+  resolveBackoff,
+  resolveMaxRestarts,
+  resolveResetAfter,
+} from '../policy/options.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './supervisor.js';
+
+/** Internal event: the group fails with the error it gave up with. */
+export const GROUP_ESCALATE = 'xstate.group.escalate';
+/** Refusals kept in the group's context (the most recent ones). */
+export const MAX_REFUSALS_KEPT = 20;
+/** The invoke id of the actor that holds a group's children. */
+export const CHILD_SET_ID = 'children';
+
+/** A child of a group. */
+export interface GroupChild {
+  /** The child's id, unique in the group; its actor id. */
+  id: string;
+  /** Any XState actor logic. */
+  logic: AnyActorLogic;
+  /** The child's input. */
+  input?: unknown;
+  /** When the child is restarted. Default `'transient'`. */
+  restart?: RestartType;
+  /** Its grace period after `shutdown`, in ms. Default: the group's `shutdownTimeoutMs`. */
+  shutdownTimeoutMs?: number;
+}
+
+/** Options of {@link createProcessGroup}. */
+export interface ProcessGroupOptions {
+  /** The group's id: machine id and name in errors, logs and the inspector. Default `'group'`. */
+  id?: string;
+  /** The children, started in this order. A bare actor logic gets the id `child-<index>`. */
+  children?: ReadonlyArray<GroupChild | AnyActorLogic>;
+  /** What a child failure does. Default `'fail-fast'`. */
+  strategy?: GroupStrategy;
+  /** Backoff between restarts of a child (OTP strategies). Default as the supervisor's. */
+  backoff?: Partial<BackoffPolicy>;
+  /** More than `count` restarts in the group within `withinMs` makes it give up. Default: unlimited. */
+  maxRestarts?: MaxRestarts | null;
+  /** A child that has run this long after a restart has its failure count reset. Default 2 × `backoff.maxMs`. */
+  resetAfterMs?: number | false;
+  /** Default grace period of each child after `shutdown`, in ms. Default 30,000. */
+  shutdownTimeoutMs?: number;
+  /** `'parallel'` (default) stops every child at once; `'reverse'` one by one, last started first. */
+  shutdownOrder?: ShutdownOrder;
+  /** Source of randomness for jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** A refused `add` or `remove`, as kept in the group's context. */
+export interface Refusal {
+  request: 'add' | 'remove';
+  id: string | null;
+  reason: string;
+}
+
+/** Why a group stopped. */
+export type GroupStopReason = 'shutdown' | 'forced' | 'completed';
+
+/** The group's context: plain data. */
+export interface GroupContext extends ChildCounts {
+  /** A summary of the latest child error. */
+  lastError: ErrorSummary | null;
+  /** The most recent refused requests, newest last. */
+  refusals: Refusal[];
+  /** Refused requests in all. */
+  refusedCount: number;
+  /** Filled in once the group has stopped. */
+  stopReason: GroupStopReason | null;
+  stoppedIds: string[];
+  forcedIds: string[];
+}
+
+/** The output of a stopped group. */
+export interface GroupOutput {
+  /** `'shutdown'`: everyone stopped in time; `'forced'`: some had to be forced; `'completed'`: no child was left. */
+  reason: GroupStopReason;
+  /** Ids of children that stopped within their grace period (or were not running). */
+  stopped: string[];
+  /** Ids of children stopped by force after their grace period. */
+  forced: string[];
+  restarts: number;
+  failures: number;
+}
+
+/** Events a group understands. Any other event is passed to every running child. */
+export type GroupEvent =
+  | { type: 'shutdown'; force?: boolean }
+  | { type: 'reload' }
+  | { type: 'add'; child: GroupChild }
+  | { type: 'remove'; id: string }
+  | { type: string; [key: string]: unknown };
+
+const escalations = new WeakMap<AnyActorRef, GroupError>();
+
+/** Checks and fills in one child; throws a TypeError (or returns the reason) when it is bad. */
+function resolveChild(
+  owner: string,
+  field: string,
+  value: unknown,
+  index: number,
+  defaultTimeoutMs: number,
+): ChildSpec {
+  if (isActorLogic(value)) {
+    return {
+      id: `child-${index}`,
+      logic: value,
+      input: undefined,
+      restart: 'transient',
+      shutdownTimeoutMs: defaultTimeoutMs,
+      graceful: acceptsShutdown(value),
+    };
+  }
+  if (typeof value !== 'object' || value === null) {
+    invalidOption(
+      owner,
+      field,
+      value,
+      'actor logic or { id, logic, input?, restart?, shutdownTimeoutMs? }',
+    );
+  }
+  const child = value as Record<string, unknown>;
+  if (typeof child.id !== 'string' || child.id === '') {
+    invalidOption(owner, `${field}.id`, child.id, 'a non-empty string');
+  }
+  if (!isActorLogic(child.logic)) {
+    invalidOption(
+      owner,
+      `${field}.logic`,
+      child.logic,
+      'XState actor logic (a machine or a from* creator result)',
+    );
+  }
+  return {
+    id: child.id,
+    logic: child.logic,
+    input: child.input,
+    restart: checkOneOf(owner, `${field}.restart`, child.restart ?? 'transient', RESTART_TYPES),
+    shutdownTimeoutMs: checkDuration(
+      owner,
+      `${field}.shutdownTimeoutMs`,
+      child.shutdownTimeoutMs ?? defaultTimeoutMs,
+    ),
+    graceful: acceptsShutdown(child.logic),
+  };
+}
+
+/**
+ * Creates a process group: an XState machine that runs many children under one failure
+ * strategy and shuts them all down gracefully.
+ *
+ * - `'fail-fast'` (default): the first child failure shuts every other child down; once all
+ *   have ended, the group fails with a {@link GroupError} whose `cause` is that first error.
+ * - `'one-for-one'`, `'one-for-all'`, `'rest-for-one'` (as OTP): a failed child is restarted
+ *   alone, with all others, or with those started after it, after the backoff delay; more than
+ *   `maxRestarts.count` restarts within `maxRestarts.withinMs` makes the group give up.
+ *
+ * Completed children are dropped; when none is left the group completes (`idle` keeps a group
+ * alive). `shutdown` stops every child within its grace period, then by force, and the output
+ * says which stopped in time and which were forced. `add` and `remove` change the children
+ * while running; a refused request is emitted (`request.refused`) and kept in the context.
+ *
+ * Start and shutdown cost linear time in the number of children.
+ *
+ * @example
+ *
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { createProcessGroup, createSupervisor, fromSignals, idle } from 'xstate-supervisor';
+ *
+ * const app = createProcessGroup({
+ *   id: 'app',
+ *   strategy: 'one-for-one',
+ *   maxRestarts: { count: 10, withinMs: 60_000 },
+ *   children: [
+ *     { id: 'db', logic: dbPool },
+ *     { id: 'api', logic: createSupervisor(httpServer, { backoff: { initialMs: 500 } }) },
+ *   ],
+ * });
+ *
+ * const actor = createActor(app).start();
+ * actor.send({ type: 'add', child: { id: 'cron', logic: cronJobs } });
+ * actor.send({ type: 'shutdown' });
+ * // output: { reason: 'shutdown', stopped: ['cron', 'api', 'db'], forced: [], ... }
+ * ```
+ */
+export function createProcessGroup(options: ProcessGroupOptions = {}) {
+  const owner = 'createProcessGroup';
+  if (typeof options !== 'object' || options === null)
+    invalidOption(owner, 'options', options, 'an object');
+  const id = options.id ?? 'group';
+  if (typeof id !== 'string' || id === '') invalidOption(owner, 'id', id, 'a non-empty string');
+  const strategy = checkOneOf(owner, 'strategy', options.strategy ?? 'fail-fast', GROUP_STRATEGIES);
+  const backoff = resolveBackoff(owner, options.backoff);
+  const maxRestarts = resolveMaxRestarts(owner, options.maxRestarts);
+  const resetAfterMs = resolveResetAfter(owner, options.resetAfterMs, backoff);
+  const shutdownTimeoutMs = checkDuration(
+    owner,
+    'shutdownTimeoutMs',
+    options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  );
+  const shutdownOrder = checkOneOf(
+    owner,
+    'shutdownOrder',
+    options.shutdownOrder ?? 'parallel',
+    SHUTDOWN_ORDERS,
+  );
+  const random = options.random ?? Math.random;
+  if (typeof random !== 'function')
+    invalidOption(owner, 'random', random, 'a function returning [0, 1)');
+  const given = options.children ?? [];
+  if (!Array.isArray(given)) invalidOption(owner, 'children', given, 'an array of children');
+  const specs: ChildSpec[] = [];
+  const seen = new Set<string>();
+  given.forEach((child, index) => {
+    const spec = resolveChild(owner, `children[${index}]`, child, index, shutdownTimeoutMs);
+    if (seen.has(spec.id)) {
+      invalidOption(
+        owner,
+        `children[${index}].id`,
+        spec.id,
+        'unique within the group (it is used twice)',
+      );
+    }
+    seen.add(spec.id);
+    specs.push(spec);
+  });
+
+  const childSet = createChildSetLogic(
+    { groupId: id, strategy, backoff, maxRestarts, resetAfterMs, shutdownOrder, random },
+    specs,
+  );
+
+  /** Checks an `add` or `remove` event; returns the reason to refuse it, or null. */
+  const requestProblem = (event: AnyEventObject): string | null => {
+    if (event.type === 'remove') {
+      return typeof event.id === 'string' && event.id !== ''
+        ? null
+        : `"remove" needs an "id" that is a non-empty string; got ${describe(event.id)}`;
+    }
+    try {
+      resolveChild('add', 'child', event.child, 0, shutdownTimeoutMs);
+      if (isActorLogic(event.child))
+        return '"add" needs { id, logic }; got bare actor logic without an id';
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  const names = { supervisorId: id };
+
+  return setup({
+    types: {
+      context: {} as GroupContext,
+      events: {} as GroupEvent,
+      output: {} as GroupOutput,
+      emitted: {} as LifecycleEvent,
+    },
+    actors: { children: childSet },
+    guards: {
+      isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
+      isValidRequest: ({ event }) => requestProblem(event) === null,
+      isCustomMessage: ({ event }) =>
+        !event.type.startsWith('xstate.') &&
+        event.type !== 'shutdown' &&
+        event.type !== 'add' &&
+        event.type !== 'remove',
+    },
+    actions: {
+      forward: sendTo(CHILD_SET_ID, ({ event }) => event),
+      forwardAdd: sendTo(CHILD_SET_ID, ({ event }) => ({
+        type: CHILD_SET_ADD,
+        spec: resolveChild('add', 'child', (event as AnyEventObject).child, 0, shutdownTimeoutMs),
+      })),
+      forwardRemove: sendTo(CHILD_SET_ID, ({ event }) => ({
+        type: CHILD_SET_REMOVE,
+        id: (event as AnyEventObject).id,
+      })),
+      drain: sendTo(CHILD_SET_ID, ({ event }) => ({
+        type: CHILD_SET_DRAIN,
+        force: event.type === 'shutdown' && event.force === true,
+      })),
+      forceDrain: sendTo(CHILD_SET_ID, { type: CHILD_SET_DRAIN, force: true }),
+      announceShutdown: emit({ type: 'shutdown.started' as const, ...names, childId: '*' }),
+      report: enqueueActions(({ event, enqueue }) => {
+        const { events, counts } = event as unknown as {
+          events: LifecycleEvent[];
+          counts: ChildCounts;
+        };
+        for (const lifecycle of events) enqueue.emit(lifecycle);
+        let lastError: ErrorSummary | undefined;
+        for (const lifecycle of events)
+          if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
+        enqueue.assign(lastError ? { ...counts, lastError } : counts);
+      }),
+      refuse: enqueueActions(({ context, event, enqueue }) => {
+        const e = event as AnyEventObject;
+        const refusal: Refusal =
+          e.type === CHILD_SET_REFUSED
+            ? { request: e.request, id: e.id, reason: e.reason }
+            : {
+                request: e.type === 'add' ? 'add' : 'remove',
+                id:
+                  e.type === 'remove'
+                    ? typeof e.id === 'string'
+                      ? e.id
+                      : null
+                    : typeof e.child?.id === 'string'
+                      ? e.child.id
+                      : null,
+                reason: requestProblem(e) ?? 'refused',
+              };
+        const refused: RequestRefusedEvent = {
+          type: 'request.refused',
+          ...names,
+          childId: refusal.id ?? '?',
+          request: refusal.request,
+          reason: refusal.reason,
+        };
+        enqueue.emit(refused);
+        enqueue.assign({
+          refusals: [...context.refusals, refusal].slice(-MAX_REFUSALS_KEPT),
+          refusedCount: context.refusedCount + 1,
+        });
+      }),
+      recordFailure: assign(({ event }) => ({
+        lastError: (event as AnyEventObject).error as ErrorSummary,
+      })),
+      recordDrained: assign(({ event }) => {
+        const { stopped, forced } = event as unknown as { stopped: string[]; forced: string[] };
+        return {
+          stoppedIds: stopped,
+          forcedIds: forced,
+          stopReason: forced.length > 0 ? ('forced' as const) : ('shutdown' as const),
+          running: 0,
+          stopping: 0,
+          backingOff: 0,
+        };
+      }),
+      markCompleted: assign({ stopReason: 'completed' as const }),
+      prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
+        const failure = takeChildSetFailure(self);
+        const e = event as AnyEventObject;
+        const childSetBroke = e.type.startsWith('xstate.error.actor.');
+        const reason = failure?.reason ?? (childSetBroke ? 'child-failed' : 'max-restarts');
+        const childId = failure?.childId ?? (childSetBroke ? CHILD_SET_ID : '?');
+        const cause = failure?.error ?? e.error;
+        const summary = context.lastError ?? (cause === undefined ? null : summarizeError(cause));
+        const what =
+          reason === 'max-restarts'
+            ? `more than ${maxRestarts?.count} restarts within ${maxRestarts?.withinMs} ms`
+            : `child "${childId}" failed`;
+        escalations.set(
+          self,
+          new GroupError(
+            `group "${id}" gave up (${what})${summary ? `: ${summary.name}: ${summary.message}` : ''}`,
+            { reason, groupId: id, childId, cause },
+          ),
+        );
+        enqueue.emit({
+          type: 'supervisor.gaveUp',
+          ...names,
+          childId,
+          reason: reason === 'max-restarts' ? 'max-restarts' : 'not-restartable',
+          error: summary,
+        });
+      }),
+      sendEscalate: sendTo(({ self }) => self, { type: GROUP_ESCALATE }),
+      escalate: ({ self }) => {
+        const error = escalations.get(self);
+        escalations.delete(self);
+        throw (
+          error ??
+          new GroupError(`group "${id}" gave up`, {
+            reason: 'child-failed',
+            groupId: id,
+            childId: '?',
+            cause: undefined,
+          })
+        );
+      },
+    },
+  }).createMachine({
+    id,
+    initial: 'running',
+    context: {
+      running: 0,
+      stopping: 0,
+      backingOff: 0,
+      restarts: 0,
+      failures: 0,
+      lastError: null,
+      refusals: [],
+      refusedCount: 0,
+      stopReason: null,
+      stoppedIds: [],
+      forcedIds: [],
+    },
+    states: {
+      running: {
+        invoke: {
+          id: CHILD_SET_ID,
+          src: 'children',
+          onError: { target: 'failed', actions: 'prepareEscalation' },
+        },
+        initial: 'active',
+        on: {
+          [CHILD_SET_REPORT]: { actions: 'report' },
+          [CHILD_SET_REFUSED]: { actions: 'refuse' },
+        },
+        states: {
+          active: {
+            on: {
+              shutdown: { target: 'stopping', actions: 'announceShutdown' },
+              reload: { actions: 'forward' },
+              add: [{ guard: 'isValidRequest', actions: 'forwardAdd' }, { actions: 'refuse' }],
+              remove: [
+                { guard: 'isValidRequest', actions: 'forwardRemove' },
+                { actions: 'refuse' },
+              ],
+              '*': { guard: 'isCustomMessage', actions: 'forward' },
+              [CHILD_SET_FAILED]: { target: 'failing', actions: 'recordFailure' },
+              [CHILD_SET_EMPTY]: { target: '#group-stopped', actions: 'markCompleted' },
+            },
+          },
+          stopping: {
+            entry: 'drain',
+            on: {
+              shutdown: { guard: 'isForced', actions: 'forceDrain' },
+              [CHILD_SET_DRAINED]: { target: '#group-stopped', actions: 'recordDrained' },
+            },
+          },
+          failing: {
+            entry: 'drain',
+            on: {
+              shutdown: { guard: 'isForced', actions: 'forceDrain' },
+              [CHILD_SET_DRAINED]: { target: '#group-failed', actions: 'prepareEscalation' },
+            },
+          },
+        },
+      },
+      stopped: { id: 'group-stopped', type: 'final' },
+      failed: {
+        id: 'group-failed',
+        entry: 'sendEscalate',
+        on: { [GROUP_ESCALATE]: { actions: 'escalate' } },
+      },
+    },
+    output: ({ context }) => ({
+      reason: context.stopReason ?? 'shutdown',
+      stopped: context.stoppedIds,
+      forced: context.forcedIds,
+      restarts: context.restarts,
+      failures: context.failures,
+    }),
+  });
+}
+
+/** The machine type returned by {@link createProcessGroup}. */
+export type ProcessGroupMachine = ReturnType<typeof createProcessGroup>;
