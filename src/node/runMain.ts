@@ -1,0 +1,257 @@
+/**
+ * `runMain`: the one call a Node service's entry point makes.
+ *
+ * It starts the root actor (a supervisor, a group, any machine that handles `shutdown` and
+ * `reload`), turns OS signals into those events, and resolves to the process's exit code once
+ * the whole tree has stopped. It leaves nothing behind, so Node exits by itself after it:
+ *
+ * ```ts
+ * process.exitCode = await runMain(createSupervisor(worker));
+ * ```
+ */
+import {
+  type Actor,
+  type ActorOptions,
+  type AnyActor,
+  type AnyActorLogic,
+  type AnyEventObject,
+  createActor,
+  type Snapshot,
+  type SnapshotFrom,
+} from 'xstate';
+import { ChildProcessError, type LineWriter } from '../actors/fromChildProcess.js';
+import { MAX_TIMER_MS } from '../policy/backoff.js';
+import { describe, invalidOption } from '../policy/options.js';
+import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap, signalNumber } from './signals.js';
+
+/** Exit code after a clean end: the root actor completed, or shut down gracefully. */
+export const EXIT_OK = 0;
+/** Exit code after the root actor failed. */
+export const EXIT_FAILURE = 1;
+
+/** Options of {@link runMain}. */
+export interface RunMainOptions<TLogic extends AnyActorLogic>
+  extends Pick<ActorOptions<TLogic>, 'input' | 'clock' | 'inspect' | 'logger' | 'id' | 'systemId'> {
+  /**
+   * Which signals to listen for and what each becomes. Default {@link DEFAULT_SIGNALS}:
+   * SIGINT, SIGTERM, SIGQUIT → `shutdown`, SIGHUP → `reload`. A shutdown signal that arrives
+   * while a shutdown is already under way stops the tree at once.
+   */
+  signals?: SignalMap;
+  /** Called with every snapshot of the root actor. */
+  onSnapshot?: (snapshot: SnapshotFrom<TLogic>) => void;
+  /**
+   * Called with the root actor before it starts: the place to subscribe to its emitted
+   * lifecycle events (`actor.on('*', …)`), which would be missed after the start.
+   */
+  onStart?: (actor: Actor<TLogic>) => void;
+  /** Where signal notices and the failure report are written. Default `process.stderr`. */
+  stderr?: LineWriter;
+  /** The name used in those lines. Default the root actor's `id`, or `'main'`. */
+  name?: string;
+}
+
+/**
+ * Runs `logic` as the root actor of the process and resolves to an exit code once it has
+ * stopped.
+ *
+ * - The first shutdown signal (SIGINT, SIGTERM, SIGQUIT) sends
+ *   `{ type: 'shutdown', signal }` to the root: a supervisor or group shuts its children down
+ *   gracefully, each within its grace period. A second one sends
+ *   `{ type: 'shutdown', signal, force: true }` and stops the root actor at once, which stops
+ *   every child (child processes get SIGKILL).
+ * - SIGHUP sends `{ type: 'reload', signal }`.
+ * - The result is {@link EXIT_OK} (0) when the root actor completed or shut down gracefully,
+ *   {@link EXIT_FAILURE} (1) when it failed (the error is written to stderr with its chain of
+ *   causes), and `128 + n` when signal `n` forced it to stop (130 for SIGINT, 143 for SIGTERM),
+ *   as a shell reports a process ended by that signal.
+ * - When it resolves, its signal listeners are removed and the root actor has stopped, so no
+ *   listener, timer or child of its own keeps Node alive.
+ *
+ * The root should handle `shutdown`: signals to a root that ignores it are noticed, but the
+ * tree only stops on the second one.
+ *
+ * @example
+ *
+ * ```ts
+ * import { createSupervisor, fromChildProcess, runMain } from 'xstate-supervisor';
+ *
+ * const web = fromChildProcess({ name: 'web', command: 'node', args: ['server.js'] });
+ *
+ * process.exitCode = await runMain(
+ *   createSupervisor(web, { id: 'web', shutdownTimeoutMs: 10_000 }),
+ *   { onStart: (actor) => actor.on('*', (event) => console.error(event.type)) },
+ * );
+ * ```
+ */
+export function runMain<TLogic extends AnyActorLogic>(
+  logic: TLogic,
+  options: RunMainOptions<TLogic> = {},
+): Promise<number> {
+  const owner = 'runMain';
+  if (
+    typeof logic !== 'object' ||
+    logic === null ||
+    typeof (logic as { transition?: unknown }).transition !== 'function'
+  ) {
+    invalidOption(
+      owner,
+      'logic',
+      logic,
+      'XState actor logic (a machine or a from* creator result)',
+    );
+  }
+  if (typeof options !== 'object' || options === null) {
+    invalidOption(owner, 'options', options, 'an object');
+  }
+  const signalMap = resolveSignalMap(owner, 'signals', options.signals ?? DEFAULT_SIGNALS);
+  const { onSnapshot, onStart, stderr = process.stderr } = options;
+  if (onSnapshot !== undefined && typeof onSnapshot !== 'function') {
+    invalidOption(owner, 'onSnapshot', onSnapshot, 'a function (snapshot) => void');
+  }
+  if (onStart !== undefined && typeof onStart !== 'function') {
+    invalidOption(owner, 'onStart', onStart, 'a function (actor) => void');
+  }
+  if (typeof stderr !== 'object' || stderr === null || typeof stderr.write !== 'function') {
+    invalidOption(owner, 'stderr', stderr, 'an object with a write(text) method');
+  }
+  const rootId = (logic as { id?: unknown }).id;
+  const name = options.name ?? (typeof rootId === 'string' && rootId !== '' ? rootId : 'main');
+  if (typeof name !== 'string' || name === '')
+    invalidOption(owner, 'name', name, 'a non-empty string');
+
+  const actorOptions: ActorOptions<TLogic> = {};
+  for (const key of ['input', 'clock', 'inspect', 'logger', 'id', 'systemId'] as const) {
+    if (options[key] !== undefined) (actorOptions as Record<string, unknown>)[key] = options[key];
+  }
+
+  return new Promise<number>((resolve) => {
+    const actor = createActor(logic, actorOptions);
+    const send = (event: AnyEventObject) => (actor as AnyActor).send(event);
+    const listeners: Array<[NodeJS.Signals, () => void]> = [];
+    let shutdownsSeen = 0;
+    let forcedBy: NodeJS.Signals | null = null;
+    let settled = false;
+
+    // Signal listeners do not keep Node running, and a tree of idle actors holds nothing
+    // else: this timer keeps the process up until the tree has stopped.
+    const keepAlive = setInterval(() => {}, MAX_TIMER_MS);
+    const finish = (code: number) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(keepAlive);
+      for (const [signal, listener] of listeners) process.off(signal, listener);
+      listeners.length = 0;
+      resolve(code);
+    };
+
+    for (const [signal, template] of signalMap) {
+      const listener = () => {
+        if (settled) return;
+        const event = { ...template, signal };
+        if (event.type !== 'shutdown') {
+          stderr.write(`${name}: ${signal} received, sending ${event.type}\n`);
+          send(event);
+          return;
+        }
+        shutdownsSeen += 1;
+        if (shutdownsSeen === 1) {
+          stderr.write(
+            `${name}: ${signal} received, shutting down gracefully (send it again to stop at once)\n`,
+          );
+          send(event);
+          return;
+        }
+        stderr.write(`${name}: ${signal} received again, stopping at once\n`);
+        forcedBy = signal;
+        send({ ...event, force: true });
+        if (!settled) actor.stop();
+      };
+      process.on(signal, listener);
+      listeners.push([signal, listener]);
+    }
+
+    actor.subscribe({
+      next: (snapshot) => onSnapshot?.(snapshot as SnapshotFrom<TLogic>),
+      complete: () => finish(forcedBy === null ? EXIT_OK : 128 + signalNumber(forcedBy)),
+      error: (error) => {
+        stopChildren(actor);
+        stderr.write(`${name} failed:\n${formatErrorChain(error, { stack: wantsStack(error) })}\n`);
+        finish(EXIT_FAILURE);
+      },
+    });
+    try {
+      onStart?.(actor);
+      actor.start();
+    } catch (error) {
+      stderr.write(`${name} failed to start:\n${formatErrorChain(error, { stack: true })}\n`);
+      if ((actor.getSnapshot() as Snapshot<unknown>).status === 'active') actor.stop();
+      finish(EXIT_FAILURE);
+    }
+  });
+}
+
+/**
+ * Writes an error and its chain of `cause`s as text, one `caused by` line per level, messages
+ * of several lines indented under their line. With `stack`, the stack frames of the innermost
+ * error follow.
+ *
+ * @example
+ *
+ * ```ts
+ * formatErrorChain(new Error('request failed', { cause: new Error('ECONNRESET') }));
+ * // 'Error: request failed\n  caused by Error: ECONNRESET'
+ * ```
+ */
+export function formatErrorChain(error: unknown, options: { stack?: boolean } = {}): string {
+  const lines: string[] = [];
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  let innermost: unknown = error;
+  for (let depth = 0; depth < 10; depth += 1) {
+    if (seen.has(current)) {
+      lines.push('  caused by (a cause seen above)');
+      break;
+    }
+    seen.add(current);
+    innermost = current;
+    const [first = '', ...rest] = describeError(current).split('\n');
+    const indent = depth === 0 ? '' : '  ';
+    lines.push(`${indent}${depth === 0 ? '' : 'caused by '}${first}`);
+    for (const line of rest) lines.push(`${indent}  ${line}`);
+    const cause = current instanceof Error ? current.cause : undefined;
+    if (cause === undefined) break;
+    current = cause;
+  }
+  if (options.stack && innermost instanceof Error && innermost.stack) {
+    const frames = innermost.stack.split('\n').filter((line) => /^\s+at /.test(line));
+    for (const frame of frames) lines.push(`    ${frame.trim()}`);
+  }
+  return lines.join('\n');
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return `${error === null ? 'null' : typeof error}: ${describe(error)}`;
+}
+
+/** Stack frames help with a program's own errors, not with a child process's exit. */
+function wantsStack(error: unknown): boolean {
+  let innermost = error;
+  for (let depth = 0; depth < 10 && innermost instanceof Error && innermost.cause; depth += 1) {
+    innermost = innermost.cause;
+  }
+  return innermost instanceof Error && !(innermost instanceof ChildProcessError);
+}
+
+/**
+ * A machine that fails from an action leaves its invoked children running; stop them, so that
+ * no child (and no OS process) outlives the failed tree.
+ */
+function stopChildren(actor: Actor<AnyActorLogic>): void {
+  const children = (actor.getSnapshot() as { children?: Record<string, unknown> }).children;
+  for (const child of Object.values(children ?? {})) {
+    const stop = (child as { _stop?: () => void } | undefined)?._stop;
+    if (typeof stop === 'function') stop.call(child);
+  }
+}
