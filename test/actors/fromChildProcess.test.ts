@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type AnyActorLogic, type AnyActorRef, createActor } from 'xstate';
 import {
@@ -312,6 +314,23 @@ describe('fromChildProcess', () => {
     const result = await ended;
     expect(result.output).toMatchObject({ reason: 'shutdown', restarts: 2 });
     await waitGone([pid]);
+  });
+
+  it('SIGKILLs the groups still running when Node exits', async () => {
+    const script = fileURLToPath(new URL('../fixtures/exitEarly.ts', import.meta.url));
+    const program = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    program.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => program.once('exit', resolve));
+    const pids = (/^pids (\d+) (\d+)\n$/.exec(out) ?? []).slice(1).map(Number);
+    for (const pid of pids) started.add(pid);
+    expect(code).toBe(0);
+    expect(pids).toHaveLength(2);
+    await waitGone(pids);
   });
 
   it('rejects bad options with a TypeError naming the option, the value and what is allowed', () => {
