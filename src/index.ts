@@ -14,6 +14,23 @@ export {
   type ShutdownOrder,
 } from './actors/childSet.js';
 export {
+  CHILD_PROCESS_EXITED,
+  CHILD_PROCESS_FAILED,
+  CHILD_PROCESS_SPAWNED,
+  type ChildProcessActorLogic,
+  ChildProcessError,
+  type ChildProcessFailure,
+  type ChildProcessOptions,
+  type ChildProcessOutput,
+  type ChildProcessOutputEvent,
+  type ChildProcessSnapshot,
+  DEFAULT_LEFTOVER_GRACE_MS,
+  DEFAULT_STDERR_TAIL_LINES,
+  fromChildProcess,
+  type LineWriter,
+  MAX_LINE_LENGTH,
+} from './actors/fromChildProcess.js';
+export {
   fromProcess,
   MAX_BUFFERED_MESSAGES,
   PROCESS_REJECT,
@@ -24,6 +41,15 @@ export {
   type ProcessMessageHandler,
   type ProcessSnapshot,
 } from './actors/fromProcess.js';
+export {
+  fromSignals,
+  SIGNAL_RECEIVED,
+  type SignalEvent,
+  type SignalReceivedEvent,
+  type SignalsActorLogic,
+  type SignalsOptions,
+  type SignalsSnapshot,
+} from './actors/fromSignals.js';
 export { idle } from './actors/idle.js';
 export { acceptsShutdown, isActorLogic, markShutdownAware } from './actors/shutdownAware.js';
 export {
@@ -74,6 +100,14 @@ export {
   type SupervisorOutput,
   type SupervisorStopReason,
 } from './machines/supervisor.js';
+export {
+  EXIT_FAILURE,
+  EXIT_OK,
+  formatErrorChain,
+  type RunMainOptions,
+  runMain,
+} from './node/runMain.js';
+export { DEFAULT_SIGNALS, type SignalAction, type SignalMap } from './node/signals.js';
 export {
   type BackoffPolicy,
   backoffDelay,
