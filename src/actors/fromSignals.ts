@@ -15,7 +15,7 @@ import type {
   Snapshot,
 } from 'xstate';
 import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap } from '../node/signals.js';
-import { checkObject, invalidOption } from '../policy/options.js';
+import { checkObject, checkOneOf, invalidOption } from '../policy/options.js';
 import { markShutdownAware } from './shutdownAware.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
@@ -38,6 +38,13 @@ export interface SignalsOptions {
    * Default `true`.
    */
   forceOnRepeat?: boolean;
+  /**
+   * Who gets the events: `'parent'` (default), the actor that invoked or spawned this one, or
+   * `'root'`, the root of the actor system. Use `'root'` when the actor sits deeper in the
+   * tree than the machine that handles `shutdown`, e.g. as a child of a process group (whose
+   * children have the group's child set as parent).
+   */
+  to?: 'parent' | 'root';
 }
 
 /** The event sent to the parent: the mapped event plus the signal's name. */
@@ -80,7 +87,8 @@ function dispose(self: AnyActorRef): void {
 }
 
 /**
- * Creates actor logic that listens for OS signals and sends the matching event to its parent:
+ * Creates actor logic that listens for OS signals and sends the matching event to its parent
+ * (or to the system's root, see {@link SignalsOptions.to}):
  * by default `{ type: 'shutdown', signal }` for SIGINT, SIGTERM and SIGQUIT and
  * `{ type: 'reload', signal }` for SIGHUP. A repeated shutdown signal carries `force: true`
  * (see {@link SignalsOptions.forceOnRepeat}). Every signal is also emitted as a
@@ -127,6 +135,7 @@ export function fromSignals(options: SignalsOptions = {}): SignalsActorLogic {
   if (typeof forceOnRepeat !== 'boolean') {
     invalidOption(owner, 'forceOnRepeat', forceOnRepeat, 'true or false');
   }
+  const to = checkOneOf(owner, 'to', given.to ?? 'parent', ['parent', 'root'] as const);
 
   const logic: SignalsActorLogic = {
     config: signalMap,
@@ -143,11 +152,12 @@ export function fromSignals(options: SignalsOptions = {}): SignalsActorLogic {
             if (forceOnRepeat && shutdownsSent > 0) sent.force = true;
             shutdownsSent += 1;
           }
-          const parent = scope.self._parent;
-          if (parent) {
+          let target = scope.self._parent;
+          while (to === 'root' && target?._parent) target = target._parent;
+          if (target) {
             const relay = (scope.system as unknown as { _relay?: Relay })._relay;
-            if (relay) relay(scope.self, parent, sent);
-            else parent.send(sent);
+            if (relay) relay(scope.self, target, sent);
+            else target.send(sent);
           }
           scope.emit({ type: 'signal', signal, event: sent });
           return {

@@ -2,12 +2,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assign, createActor, type EventObject, setup } from 'xstate';
+import { fromProcess } from '../../src/actors/fromProcess.js';
 import {
   fromSignals,
   type SignalReceivedEvent,
   type SignalsOptions,
 } from '../../src/actors/fromSignals.js';
 import { acceptsShutdown } from '../../src/actors/shutdownAware.js';
+import { createProcessGroup } from '../../src/machines/group.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
 import { DEFAULT_SIGNALS } from '../../src/node/signals.js';
 import { waitFor } from '../fixtures/processes.js';
@@ -135,6 +137,29 @@ describe('fromSignals', () => {
     expect(actor.getSnapshot().output).toMatchObject({ reason: 'shutdown' });
   });
 
+  it('with to: "root", reaches the root of the system, e.g. a process group', async () => {
+    let reloads = 0;
+    const worker = fromProcess(({ signal, onReload }) => {
+      onReload(() => {
+        reloads += 1;
+      });
+      return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+    });
+    const group = createProcessGroup({
+      id: 'app',
+      children: [
+        { id: 'signals', logic: fromSignals({ to: 'root' }) },
+        { id: 'worker', logic: worker },
+      ],
+    });
+    const actor = createActor(group).start();
+    process.emit('SIGHUP');
+    await waitFor('the reload', () => reloads === 1);
+    process.emit('SIGTERM');
+    await waitFor('the group to stop', () => actor.getSnapshot().status === 'done');
+    expect(actor.getSnapshot().output).toMatchObject({ reason: 'shutdown' });
+  });
+
   it('rejects bad options with a TypeError naming the option, the value and what is allowed', () => {
     const bad = (options: unknown) => () => fromSignals(options as SignalsOptions);
     expect(bad(42)).toThrow('fromSignals: option "options" must be an object; got 42');
@@ -148,6 +173,9 @@ describe('fromSignals', () => {
       'fromSignals: option "signals.SIGTERM" must be "shutdown", "reload" or an event object with a non-empty string "type"; got "stop"',
     );
     expect(bad({ signals: { SIGTERM: { type: '' } } })).toThrow('option "signals.SIGTERM"');
+    expect(bad({ to: 'group' })).toThrow(
+      'fromSignals: option "to" must be one of "parent", "root"; got "group"',
+    );
     expect(bad({ forceOnRepeat: 'yes' })).toThrow(
       'fromSignals: option "forceOnRepeat" must be true or false; got "yes"',
     );
