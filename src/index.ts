@@ -6,8 +6,10 @@
  */
 
 export {
+  type ChildSetMember,
   type ChildStatus,
   type ChildView,
+  childSetMembers,
   GROUP_STRATEGIES,
   type GroupStrategy,
   SHUTDOWN_ORDERS,
@@ -109,6 +111,15 @@ export {
 } from './node/runMain.js';
 export { DEFAULT_SIGNALS, type SignalAction, type SignalMap } from './node/signals.js';
 export {
+  createLifecycleLogger,
+  isLifecycleEvent,
+  type LifecycleLoggerOptions,
+  type LoggerLike,
+  type LogLevel,
+  lifecycleLevel,
+  observeLifecycle,
+} from './observe.js';
+export {
   type BackoffPolicy,
   backoffDelay,
   DEFAULT_BACKOFF,
@@ -117,3 +128,4 @@ export {
   MAX_TIMER_MS,
 } from './policy/backoff.js';
 export { type MaxRestarts, RESTART_TYPES, type RestartType } from './policy/options.js';
+export { describeTree, isTreeReady, type NodeState, type TreeNode } from './tree.js';

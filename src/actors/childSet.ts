@@ -741,3 +741,31 @@ export function createChildSetLogic(
     getPersistedSnapshot: (snapshot) => snapshot,
   };
 }
+
+/** A child of a group as seen from outside: its id, status and actor (none while backing off). */
+export interface ChildSetMember {
+  id: string;
+  status: ChildStatus;
+  ref: AnyActorRef | null;
+}
+
+/**
+ * Lists the children a child-set actor holds, in start order, or `undefined` when `ref` is not
+ * a running child set. Used to walk a supervision tree through its groups.
+ *
+ * @example
+ *
+ * ```ts
+ * const childSet = groupActor.getSnapshot().children.children;
+ * for (const member of childSetMembers(childSet) ?? []) console.log(member.id, member.status);
+ * ```
+ */
+export function childSetMembers(ref: AnyActorRef): ChildSetMember[] | undefined {
+  const rt = runtimes.get(ref);
+  if (!rt) return undefined;
+  return [...rt.slots.values()].map((slot) => ({
+    id: slot.spec.id,
+    status: slot.view.status,
+    ref: slot.ref,
+  }));
+}

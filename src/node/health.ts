@@ -1,0 +1,152 @@
+/**
+ * Health endpoints for orchestrators: `/livez` and `/readyz` over HTTP.
+ *
+ * Liveness says the root actor has not stopped or failed; readiness says every supervisor,
+ * group and child in the tree is running (none backing off or stopping). Kubernetes probes,
+ * load balancers and systemd watchdogs read them. The server listens on loopback by default.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AnyActorRef } from 'xstate';
+import { invalidOption } from '../policy/options.js';
+import { describeTree, isTreeReady, type TreeNode } from '../tree.js';
+
+/** Options of {@link startHealthServer}. */
+export interface HealthServerOptions {
+  /** The TCP port; 0 picks a free one. Default 0. */
+  port?: number;
+  /** The address to listen on. Default `'127.0.0.1'` (loopback only). */
+  host?: string;
+}
+
+/** A running health server. */
+export interface HealthServer {
+  /** The port it listens on. */
+  port: number;
+  /** Its base URL, e.g. `http://127.0.0.1:8081`. */
+  url: string;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/** One line of the `/readyz` body. */
+export interface HealthEntry {
+  path: string;
+  state: TreeNode['state'];
+}
+
+/**
+ * Serves `/livez` and `/readyz` for the tree under `actor`.
+ *
+ * - `GET /livez`: 200 while the root actor is active; 503 once it has stopped or failed.
+ * - `GET /readyz`: 200 when every node of the tree is running; 503 while any is backing off,
+ *   stopping, stopped or failed. The JSON body lists each node's path and state.
+ *
+ * @example
+ *
+ * ```ts
+ * const actor = createActor(app).start();
+ * const health = await startHealthServer(actor, { port: 8081 });
+ * // curl http://127.0.0.1:8081/readyz
+ * // {"ready":true,"children":[{"path":"app","state":"running"},{"path":"app/api","state":"running"}]}
+ * await health.close();
+ * ```
+ */
+export async function startHealthServer(
+  actor: AnyActorRef,
+  options: HealthServerOptions = {},
+): Promise<HealthServer> {
+  const owner = 'startHealthServer';
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    invalidOption(owner, 'port', port, 'a whole number from 0 to 65535');
+  }
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '')
+    invalidOption(owner, 'host', host, 'a host name or address');
+
+  const server = createServer((request, response) => respond(actor, request, response));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    port: actualPort,
+    url: `http://${urlHost}:${actualPort}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * The `/readyz` verdict and body for the tree under `actor`, without a server.
+ *
+ * @example
+ *
+ * ```ts
+ * const { ready, children } = healthReport(actor);
+ * ```
+ */
+export function healthReport(actor: AnyActorRef): {
+  live: boolean;
+  ready: boolean;
+  children: HealthEntry[];
+} {
+  const live = actor.getSnapshot().status === 'active';
+  const tree = describeTree(actor);
+  const children: HealthEntry[] = [];
+  const walk = (node: TreeNode) => {
+    children.push({ path: node.path, state: node.state });
+    for (const child of node.children) walk(child);
+  };
+  walk(tree);
+  return { live, ready: live && isTreeReady(tree), children };
+}
+
+function respond(actor: AnyActorRef, request: IncomingMessage, response: ServerResponse): void {
+  const path = (request.url ?? '/').split('?')[0];
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return send(
+      response,
+      405,
+      { error: `method ${request.method} not allowed; use GET` },
+      { allow: 'GET, HEAD' },
+    );
+  }
+  if (path === '/livez') {
+    const { live } = healthReport(actor);
+    return send(response, live ? 200 : 503, { live, status: actor.getSnapshot().status });
+  }
+  if (path === '/readyz') {
+    const report = healthReport(actor);
+    return send(response, report.ready ? 200 : 503, {
+      ready: report.ready,
+      children: report.children,
+    });
+  }
+  send(response, 404, { error: `no such endpoint: ${path}; try /livez or /readyz` });
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = `${JSON.stringify(body)}\n`;
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  response.end(response.req.method === 'HEAD' ? undefined : text);
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { createProcessGroup, createSupervisor, idle } from '../src/index.js';
+import { describeTree, isTreeReady } from '../src/tree.js';
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+const failing = fromPromise(async () => {
+  throw new Error('nope');
+});
+
+function paths(node: ReturnType<typeof describeTree>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (n: typeof node) => {
+    out[n.path] = n.state;
+    n.children.forEach(walk);
+  };
+  walk(node);
+  return out;
+}
+
+describe('describeTree', () => {
+  it('names the root after its machine and walks supervisors and groups down to the leaves', async () => {
+    const app = createSupervisor(
+      createProcessGroup({
+        id: 'app',
+        children: [
+          { id: 'api', logic: createSupervisor(idle, { id: 'apiSupervisor' }) },
+          { id: 'worker', logic: idle },
+        ],
+      }),
+      { id: 'root' },
+    );
+    const actor = createActor(app).start();
+    await settle();
+    expect(paths(describeTree(actor))).toEqual({
+      root: 'running',
+      'root/child': 'running',
+      'root/child/api': 'running',
+      'root/child/api/child': 'active',
+      'root/child/worker': 'active',
+    });
+    expect(isTreeReady(describeTree(actor))).toBe(true);
+    actor.send({ type: 'shutdown' });
+    await settle();
+    expect(describeTree(actor).state).toBe('stopped');
+  });
+
+  it('shows a group child waiting to restart as backingOff, and the tree as not ready', async () => {
+    const clock = new SimulatedClock();
+    const group = createProcessGroup({
+      id: 'g',
+      strategy: 'one-for-one',
+      children: [
+        { id: 'ok', logic: idle },
+        { id: 'bad', logic: failing },
+      ],
+    });
+    const actor = createActor(group, { clock }).start();
+    await settle();
+    expect(paths(describeTree(actor))).toEqual({
+      g: 'running',
+      'g/ok': 'active',
+      'g/bad': 'backingOff',
+    });
+    expect(isTreeReady(describeTree(actor))).toBe(false);
+    actor.send({ type: 'shutdown' });
+    await settle();
+  });
+
+  it('shows a supervisor in backoff as backingOff and hides its event-loop yield actor', async () => {
+    const clock = new SimulatedClock();
+    const actor = createActor(createSupervisor(failing, { id: 's' }), { clock }).start();
+    await settle();
+    expect(describeTree(actor)).toEqual({ id: 's', path: 's', state: 'backingOff', children: [] });
+    const zero = createActor(createSupervisor(failing, { id: 'z', backoff: { initialMs: 0 } }), {
+      clock,
+    });
+    let yielding = false;
+    zero.subscribe((snapshot) => {
+      if (snapshot.matches({ backingOff: 'yielding' }) && !yielding) {
+        yielding = true;
+        expect(Object.keys(snapshot.children)).toHaveLength(1);
+        expect(describeTree(zero).children).toEqual([]);
+      }
+    });
+    zero.start();
+    for (let i = 0; i < 50 && !yielding; i++) await settle();
+    expect(yielding).toBe(true);
+    zero.send({ type: 'shutdown' });
+    actor.send({ type: 'shutdown' });
+  });
+
+  it('reports a failed supervisor as failed', async () => {
+    const actor = createActor(createSupervisor(failing, { id: 'f', restart: 'temporary' }));
+    actor.subscribe({ error: () => {} });
+    actor.start();
+    await settle();
+    await settle();
+    expect(describeTree(actor).state).toBe('failed');
+    expect(isTreeReady(describeTree(actor))).toBe(false);
+  });
+});
