@@ -114,23 +114,26 @@ export function healthReport(actor: AnyActorRef): {
 function respond(actor: AnyActorRef, request: IncomingMessage, response: ServerResponse): void {
   const path = (request.url ?? '/').split('?')[0];
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return send(
+    send(
       response,
       405,
       { error: `method ${request.method} not allowed; use GET` },
       { allow: 'GET, HEAD' },
     );
+    return;
   }
   if (path === '/livez') {
     const { live } = healthReport(actor);
-    return send(response, live ? 200 : 503, { live, status: actor.getSnapshot().status });
+    send(response, live ? 200 : 503, { live, status: actor.getSnapshot().status });
+    return;
   }
   if (path === '/readyz') {
     const report = healthReport(actor);
-    return send(response, report.ready ? 200 : 503, {
+    send(response, report.ready ? 200 : 503, {
       ready: report.ready,
       children: report.children,
     });
+    return;
   }
   send(response, 404, { error: `no such endpoint: ${path}; try /livez or /readyz` });
 }
