@@ -103,7 +103,7 @@ export type LifecycleEvent =
  * ```
  */
 export function formatLifecycleEvent(event: LifecycleEvent): string {
-  const who = `${event.supervisorId}/${event.childId}`;
+  const who = event.childId === '*' ? event.supervisorId : `${event.supervisorId}/${event.childId}`;
   switch (event.type) {
     case 'child.started':
       return event.restarts === 0
