@@ -1261,9 +1261,15 @@ describe('supervisor: XState pitfalls', () => {
 
   it('does not let the wildcard swallow the child’s error while custom messages are forwarded', async () => {
     const starts: number[] = [];
+    let noise = 0;
     const child = setup({}).createMachine({
       entry: () => starts.push(starts.length),
       on: {
+        noise: {
+          actions: () => {
+            noise++;
+          },
+        },
         explode: {
           actions: () => {
             throw new Error('exploded on message');
@@ -1275,11 +1281,14 @@ describe('supervisor: XState pitfalls', () => {
     for (let i = 0; i < 5; i++) s.send({ type: 'noise', i });
     s.send({ type: 'explode' });
     for (let i = 0; i < 5; i++) s.send({ type: 'noise', i });
+    expect(noise).toBe(5);
     expect(s.actor.getSnapshot().matches('backingOff')).toBe(true);
     expect(s.actor.getSnapshot().context.lastError?.message).toBe('exploded on message');
     await s.advance(10);
     expect(starts).toHaveLength(2);
     expect(s.actor.getSnapshot().matches({ running: 'active' })).toBe(true);
+    // the five messages sent during the backoff wait reach the new child
+    expect(noise).toBe(10);
   });
 
   it('never crashes sending reload or messages while the child is not live', async () => {
