@@ -76,10 +76,17 @@ export interface ChildView {
 }
 
 /**
- * The child set's snapshot. `children` is a live view, updated in place as children start,
- * stop and fail, so that keeping it costs O(1) per change whatever the group's size.
+ * The child set's snapshot, updated in place as children start, stop and fail, so that keeping
+ * it costs O(1) per change whatever the group's size.
+ *
+ * - `children`: the running child actors by id, as XState keeps a machine's children (XState
+ *   walks this record when it stops the child set, so it holds actor refs and nothing else).
+ * - `views`: every child of the group by id, running, stopping or backing off, as plain data.
  */
-export type ChildSetSnapshot = Snapshot<undefined> & { children: Record<string, ChildView> };
+export type ChildSetSnapshot = Snapshot<undefined> & {
+  children: Record<string, AnyActorRef>;
+  views: Record<string, ChildView>;
+};
 
 /** Counts reported to the group machine with every batch of lifecycle events. */
 export interface ChildCounts {
@@ -176,10 +183,22 @@ interface Runtime {
   outbox: LifecycleEvent[];
   timerSeq: number;
   scope: ActorScope<ChildSetSnapshot, AnyEventObject>;
+  /** The snapshot, kept up to date in place. */
+  snapshot: ChildSetSnapshot;
 }
 
 const runtimes = new WeakMap<AnyActorRef, Runtime>();
 const failures = new WeakMap<AnyActorRef, ChildSetFailure>();
+/** Events a child set has sent to its group, so the group can tell them from look-alikes. */
+const sentByChildSet = new WeakSet<object>();
+
+/**
+ * Tells whether an event reaching a group machine was sent by its child set (an event of the
+ * same type sent from outside is not, and the group ignores it).
+ */
+export function isChildSetEvent(event: object): boolean {
+  return sentByChildSet.has(event);
+}
 
 /**
  * The failure the child set reported to a group machine (the raw error is kept here rather
@@ -245,6 +264,7 @@ export function createChildSetLogic(
     slot.round = null;
     const ref = createActor(spec.logic, { id: spec.id, parent: rt.scope.self, input: spec.input });
     slot.ref = ref;
+    snapshot.children[spec.id] = ref;
     if (isRestart) {
       slot.view.restarts++;
       rt.counts.restarts++;
@@ -254,7 +274,7 @@ export function createChildSetLogic(
       }
     } else {
       rt.counts.running++;
-      snapshot.children[spec.id] = slot.view;
+      snapshot.views[spec.id] = slot.view;
     }
     lifecycle(rt, {
       type: 'child.started',
@@ -265,10 +285,18 @@ export function createChildSetLogic(
     ref.start();
   };
 
+  /** The child's actor has ended or been stopped: it is no longer among the live children. */
+  const detach = (rt: Runtime, slot: Slot) => {
+    const { children } = rt.snapshot;
+    if (slot.ref && children[slot.spec.id] === slot.ref) delete children[slot.spec.id];
+    slot.ref = null;
+  };
+
   const forget = (rt: Runtime, snapshot: ChildSetSnapshot, slot: Slot) => {
     rt.counts[slot.view.status]--;
     rt.slots.delete(slot.spec.id);
-    delete snapshot.children[slot.spec.id];
+    delete snapshot.views[slot.spec.id];
+    detach(rt, slot);
     leaveGrace(rt, slot);
   };
 
@@ -309,7 +337,7 @@ export function createChildSetLogic(
     slot.purpose = purpose;
     if (!ref) return true;
     if (!slot.spec.graceful) {
-      slot.ref = null;
+      detach(rt, slot);
       rt.scope.stopChild(ref);
       return true;
     }
@@ -323,7 +351,7 @@ export function createChildSetLogic(
   /** A child has stopped after being asked to (or was forced). */
   const stoppedSlot = (rt: Runtime, snapshot: ChildSetSnapshot, slot: Slot, forced: boolean) => {
     leaveGrace(rt, slot);
-    slot.ref = null;
+    detach(rt, slot);
     const childId = slot.spec.id;
     if (forced) {
       lifecycle(rt, {
@@ -341,6 +369,8 @@ export function createChildSetLogic(
       forget(rt, snapshot, slot);
       continueDrain(rt, snapshot);
     } else if (purpose === 'remove') {
+      // It may have been stopping for a restart round: the rest of the round still restarts.
+      leaveRound(rt, slot, true);
       forget(rt, snapshot, slot);
       checkEmpty(rt);
     } else if (purpose === 'restart' && slot.round) {
@@ -353,6 +383,22 @@ export function createChildSetLogic(
 
   const scheduleRound = (rt: Runtime, round: Round) => {
     round.timer = schedule(rt, { type: RESTART_DUE, round: round.id }, round.delayMs);
+  };
+
+  /**
+   * Takes a removed child out of the restart round it belongs to. `wasStopping`: it was one of
+   * the children the round waits for, so the round's delay starts once the others have stopped.
+   */
+  const leaveRound = (rt: Runtime, slot: Slot, wasStopping: boolean) => {
+    const round = slot.round;
+    if (!round) return;
+    slot.round = null;
+    round.slots = round.slots.filter((s) => s !== slot);
+    if (wasStopping) round.pending--;
+    if (round.slots.length === 0) {
+      cancel(rt, round.timer);
+      rt.rounds.delete(round.id);
+    } else if (wasStopping && round.pending === 0) scheduleRound(rt, round);
   };
 
   const checkEmpty = (rt: Runtime) => {
@@ -382,7 +428,7 @@ export function createChildSetLogic(
     failed: boolean,
     error: unknown,
   ) => {
-    slot.ref = null;
+    detach(rt, slot);
     const childId = slot.spec.id;
     if (rt.draining || rt.failed) {
       // Ending anyway: record it, restart nothing.
@@ -508,7 +554,7 @@ export function createChildSetLogic(
         const ref = slot.ref;
         slot.purpose = 'drain';
         if (ref) rt.scope.stopChild(ref);
-        slot.ref = null;
+        detach(rt, slot);
         stoppedSlotQuiet(rt, snapshot, slot);
       }
     }
@@ -554,17 +600,20 @@ export function createChildSetLogic(
     // In bounded batches: XState runs a step's emits from a queue that costs O(length) per
     // item, so one batch per child of a large group would make reporting quadratic.
     for (let i = 0; i < events.length; i += REPORT_BATCH) {
-      parent?.send({
+      const report = {
         type: CHILD_SET_REPORT,
         events: events.length <= REPORT_BATCH ? events : events.slice(i, i + REPORT_BATCH),
         counts: { ...rt.counts },
-      });
+      };
+      sentByChildSet.add(report);
+      parent?.send(report);
     }
   };
 
   /** Sends an event to the group, after the lifecycle events that led to it. */
   const post = (rt: Runtime, event: AnyEventObject) => {
     flush(rt);
+    sentByChildSet.add(event);
     rt.scope.self._parent?.send(event);
   };
 
@@ -610,7 +659,7 @@ export function createChildSetLogic(
         rt.graceBatches.delete(batch.id);
         for (const slot of [...batch.slots]) {
           const ref = slot.ref;
-          slot.ref = null;
+          detach(rt, slot);
           if (ref) rt.scope.stopChild(ref);
           stoppedSlot(rt, snapshot, slot, true);
         }
@@ -653,14 +702,7 @@ export function createChildSetLogic(
           return;
         }
         if (slot.view.status === 'backingOff') {
-          const round = slot.round;
-          if (round) {
-            round.slots = round.slots.filter((s) => s !== slot);
-            if (round.slots.length === 0) {
-              cancel(rt, round.timer);
-              rt.rounds.delete(round.id);
-            }
-          }
+          leaveRound(rt, slot, false);
           forget(rt, snapshot, slot);
           lifecycle(rt, { type: 'child.stopped', supervisorId: groupId, childId: slot.spec.id });
           checkEmpty(rt);
@@ -697,7 +739,7 @@ export function createChildSetLogic(
         }
         rt.slots.clear();
         runtimes.delete(scope.self);
-        return { ...snapshot, status: 'stopped' };
+        return { ...snapshot, status: 'stopped', children: {} };
       }
       rt.scope = scope;
       handle(rt, snapshot, event);
@@ -722,6 +764,7 @@ export function createChildSetLogic(
         outbox: [],
         timerSeq: 0,
         scope,
+        snapshot,
       };
       runtimes.set(scope.self, rt);
       for (const spec of initial) {
@@ -737,8 +780,10 @@ export function createChildSetLogic(
       output: undefined,
       error: undefined,
       children: {},
+      views: {},
     }),
-    getPersistedSnapshot: (snapshot) => snapshot,
+    // Actor refs are not data: a persisted child set keeps its views only.
+    getPersistedSnapshot: (snapshot) => ({ ...snapshot, children: {} }),
   };
 }
 

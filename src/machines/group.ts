@@ -34,6 +34,7 @@ import {
   createChildSetLogic,
   GROUP_STRATEGIES,
   type GroupStrategy,
+  isChildSetEvent,
   SHUTDOWN_ORDERS,
   type ShutdownOrder,
   takeChildSetFailure,
@@ -312,6 +313,8 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
     actors: { children: childSet },
     guards: {
       isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
+      // An event of a child-set type sent from outside is not a report of the child set.
+      fromChildSet: ({ event }) => isChildSetEvent(event),
       isValidRequest: ({ event }) => requestProblem(event) === null,
       isCustomMessage: ({ event }) =>
         !event.type.startsWith('xstate.') &&
@@ -398,7 +401,8 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
         const reason = failure?.reason ?? (childSetBroke ? 'child-failed' : 'max-restarts');
         const childId = failure?.childId ?? (childSetBroke ? CHILD_SET_ID : '?');
         const cause = failure?.error ?? e.error;
-        const summary = context.lastError ?? (cause === undefined ? null : summarizeError(cause));
+        // The error the group gives up with, not a later one reported while it drained.
+        const summary = cause === undefined ? context.lastError : summarizeError(cause);
         const what =
           reason === 'max-restarts'
             ? `more than ${maxRestarts?.count} restarts within ${maxRestarts?.withinMs} ms`
@@ -458,36 +462,50 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
         },
         initial: 'active',
         on: {
-          [CHILD_SET_REPORT]: { actions: 'report' },
-          [CHILD_SET_REFUSED]: { actions: 'refuse' },
+          [CHILD_SET_REPORT]: { guard: 'fromChildSet', actions: 'report' },
+          [CHILD_SET_REFUSED]: { guard: 'fromChildSet', actions: 'refuse' },
+          // While stopping or failing too, so that the child set refuses them visibly.
+          add: [{ guard: 'isValidRequest', actions: 'forwardAdd' }, { actions: 'refuse' }],
+          remove: [{ guard: 'isValidRequest', actions: 'forwardRemove' }, { actions: 'refuse' }],
         },
         states: {
           active: {
             on: {
               shutdown: { target: 'stopping', actions: 'announceShutdown' },
               reload: { actions: 'forward' },
-              add: [{ guard: 'isValidRequest', actions: 'forwardAdd' }, { actions: 'refuse' }],
-              remove: [
-                { guard: 'isValidRequest', actions: 'forwardRemove' },
-                { actions: 'refuse' },
-              ],
               '*': { guard: 'isCustomMessage', actions: 'forward' },
-              [CHILD_SET_FAILED]: { target: 'failing', actions: 'recordFailure' },
-              [CHILD_SET_EMPTY]: { target: '#group-stopped', actions: 'markCompleted' },
+              [CHILD_SET_FAILED]: {
+                guard: 'fromChildSet',
+                target: 'failing',
+                actions: 'recordFailure',
+              },
+              [CHILD_SET_EMPTY]: {
+                guard: 'fromChildSet',
+                target: '#group-stopped',
+                actions: 'markCompleted',
+              },
             },
           },
           stopping: {
             entry: 'drain',
             on: {
               shutdown: { guard: 'isForced', actions: 'forceDrain' },
-              [CHILD_SET_DRAINED]: { target: '#group-stopped', actions: 'recordDrained' },
+              [CHILD_SET_DRAINED]: {
+                guard: 'fromChildSet',
+                target: '#group-stopped',
+                actions: 'recordDrained',
+              },
             },
           },
           failing: {
             entry: 'drain',
             on: {
               shutdown: { guard: 'isForced', actions: 'forceDrain' },
-              [CHILD_SET_DRAINED]: { target: '#group-failed', actions: 'prepareEscalation' },
+              [CHILD_SET_DRAINED]: {
+                guard: 'fromChildSet',
+                target: '#group-failed',
+                actions: 'prepareEscalation',
+              },
             },
           },
         },
