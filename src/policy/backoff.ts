@@ -114,6 +114,7 @@ export function backoffDelay(
 function exponential(initialMs: number, maxMs: number, factor: number, failures: number): number {
   if (initialMs <= 0) return 0;
   if (initialMs >= maxMs) return maxMs;
+  if (factor === 1) return initialMs; // 1 ** Infinity is NaN
   const delay = initialMs * factor ** (failures - 1);
   return Number.isFinite(delay) && delay < maxMs ? delay : maxMs;
 }
