@@ -45,6 +45,8 @@ export const MAX_LINE_LENGTH = 64 * 1024;
 const OUTPUT_DRAIN_MS = 1_000;
 /** How often a process group with members left is checked (ms). */
 const GROUP_POLL_MS = 50;
+/** How long a group sent SIGKILL is watched until it is gone (ms). */
+const KILL_WAIT_MS = 2_000;
 
 /** Where forwarded output lines are written: `process.stdout`, a stream, or any `write`. */
 export interface LineWriter {
@@ -228,7 +230,7 @@ interface Runtime {
   /** The group has ended and the result is known (or being delivered). */
   finished: boolean;
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  /** No live process is left in the group (or it was sent SIGKILL). */
+  /** No live process is left in the group (or the actor was stopped). */
   groupDone: boolean;
   /** The output pipes are closed. */
   closed: boolean;
@@ -393,20 +395,24 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       const settle = () => {
         clearTimer(runtime);
         if (runtime.finished) return;
-        if (!runtime.groupDone) {
-          if (!runtime.killed && groupAlive(pid)) {
-            if (runtime.leftoverDeadline === undefined) {
-              runtime.leftoverDeadline = performance.now() + settings.leftoverGraceMs;
-              if (!runtime.shutdownSent) signalGroup(pid, settings.shutdownSignal);
-            }
-            if (performance.now() < runtime.leftoverDeadline) {
-              runtime.timer = setTimeout(settle, GROUP_POLL_MS);
-              return;
-            }
-            kill(runtime);
+        // Nobody waits for a stopped actor: it has sent SIGKILL already.
+        if (!runtime.groupDone && !runtime.stopped && groupAlive(pid)) {
+          const now = performance.now();
+          if (runtime.leftoverDeadline === undefined) {
+            runtime.leftoverDeadline = now + settings.leftoverGraceMs;
+            if (!runtime.shutdownSent) signalGroup(pid, settings.shutdownSignal);
           }
-          runtime.groupDone = true;
+          if (!runtime.killed && now >= runtime.leftoverDeadline) {
+            kill(runtime);
+            // SIGKILL takes effect at once, but not synchronously: see the group gone.
+            runtime.leftoverDeadline = now + KILL_WAIT_MS;
+          }
+          if (now < runtime.leftoverDeadline) {
+            runtime.timer = setTimeout(settle, GROUP_POLL_MS);
+            return;
+          }
         }
+        runtime.groupDone = true;
         if (runtime.closed) return deliver();
         runtime.timer = setTimeout(() => {
           child.stdout?.destroy();
