@@ -109,7 +109,7 @@ function dispose(self: AnyActorRef): void {
  * @example
  *
  * ```ts
- * import { createActor, setup } from 'xstate';
+ * import { createActor, sendTo, setup } from 'xstate';
  * import { createSupervisor, fromSignals } from 'xstate-supervisor';
  *
  * const app = setup({
