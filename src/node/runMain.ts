@@ -20,8 +20,15 @@ import {
   type SnapshotFrom,
 } from 'xstate';
 import { ChildProcessError, type LineWriter } from '../actors/fromChildProcess.js';
+import {
+  createLifecycleLogger,
+  type LifecycleLoggerOptions,
+  observeLifecycle,
+} from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
 import { describe, invalidOption } from '../policy/options.js';
+import { type HealthServer, type HealthServerOptions, startHealthServer } from './health.js';
+import { type Inspector, type InspectorOptions, startInspector } from './inspector.js';
 import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap, signalNumber } from './signals.js';
 
 /** Exit code after a clean end: the root actor completed, or shut down gracefully. */
@@ -31,7 +38,20 @@ export const EXIT_FAILURE = 1;
 
 /** Options of {@link runMain}. */
 export interface RunMainOptions<TLogic extends AnyActorLogic>
-  extends Pick<ActorOptions<TLogic>, 'input' | 'clock' | 'inspect' | 'logger' | 'id' | 'systemId'> {
+  extends Pick<ActorOptions<TLogic>, 'input' | 'clock' | 'logger' | 'id' | 'systemId'> {
+  /**
+   * Streams the whole tree to the Stately inspector: `true` or {@link InspectorOptions}
+   * (`{ port, open }`) start the relay server (needs the optional package
+   * `@statelyai/inspect`); an inspection observer or function is passed to `createActor` as is.
+   */
+  inspect?: ActorOptions<TLogic>['inspect'] | true | InspectorOptions;
+  /** Serves `/livez` and `/readyz` for the tree while it runs. Default: no server. */
+  health?: HealthServerOptions;
+  /**
+   * How lifecycle events of the whole tree are logged. Default: one readable line per event on
+   * `stderr`. `false` logs nothing. See {@link createLifecycleLogger}.
+   */
+  log?: LifecycleLoggerOptions | false;
   /**
    * Which signals to listen for and what each becomes. Default {@link DEFAULT_SIGNALS}:
    * SIGINT, SIGTERM, SIGQUIT → `shutdown`, SIGHUP → `reload`. A shutdown signal that arrives
@@ -121,12 +141,72 @@ export function runMain<TLogic extends AnyActorLogic>(
     invalidOption(owner, 'name', name, 'a non-empty string');
 
   const actorOptions: ActorOptions<TLogic> = {};
-  for (const key of ['input', 'clock', 'inspect', 'logger', 'id', 'systemId'] as const) {
+  for (const key of ['input', 'clock', 'logger', 'id', 'systemId'] as const) {
     if (options[key] !== undefined) (actorOptions as Record<string, unknown>)[key] = options[key];
   }
+  const { inspect, health, log = {} } = options;
+  if (log !== false && (typeof log !== 'object' || log === null)) {
+    invalidOption(owner, 'log', log, 'false or logger options ({ format, stream, silent })');
+  }
+  if (health !== undefined && (typeof health !== 'object' || health === null)) {
+    invalidOption(owner, 'health', health, 'an object { port?, host? }');
+  }
 
-  return new Promise<number>((resolve) => {
+  return startAndRun(logic, actorOptions, name, signalMap, stderr, options);
+}
+
+async function startAndRun<TLogic extends AnyActorLogic>(
+  logic: TLogic,
+  actorOptions: ActorOptions<TLogic>,
+  name: string,
+  signalMap: ReturnType<typeof resolveSignalMap>,
+  stderr: LineWriter,
+  options: RunMainOptions<TLogic>,
+): Promise<number> {
+  const { inspect, health, log = {}, onSnapshot, onStart } = options;
+  let inspector: Inspector | undefined;
+  let healthServer: HealthServer | undefined;
+  try {
+    if (
+      typeof inspect === 'function' ||
+      (typeof inspect === 'object' && inspect !== null && 'next' in inspect)
+    ) {
+      actorOptions.inspect = inspect as ActorOptions<TLogic>['inspect'];
+    } else if (inspect !== undefined && (inspect as unknown) !== false) {
+      inspector = await startInspector(inspect === true ? {} : (inspect as InspectorOptions));
+      actorOptions.inspect = inspector.inspect;
+      stderr.write(`${name}: inspector on ${inspector.url}\n`);
+    }
     const actor = createActor(logic, actorOptions);
+    if (log !== false) {
+      observeLifecycle(
+        actor,
+        createLifecycleLogger({ stream: stderr, ...(log as LifecycleLoggerOptions) }),
+      );
+    }
+    if (health !== undefined) {
+      healthServer = await startHealthServer(actor, health);
+      stderr.write(`${name}: health on ${healthServer.url}/livez and ${healthServer.url}/readyz\n`);
+    }
+    return await run(actor, name, signalMap, stderr, onSnapshot, onStart);
+  } catch (error) {
+    stderr.write(`${name} failed to start:\n${formatErrorChain(error)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    await healthServer?.close();
+    await inspector?.stop();
+  }
+}
+
+function run<TLogic extends AnyActorLogic>(
+  actor: Actor<TLogic>,
+  name: string,
+  signalMap: ReturnType<typeof resolveSignalMap>,
+  stderr: LineWriter,
+  onSnapshot: RunMainOptions<TLogic>['onSnapshot'],
+  onStart: RunMainOptions<TLogic>['onStart'],
+): Promise<number> {
+  return new Promise<number>((resolve) => {
     const send = (event: AnyEventObject) => (actor as AnyActor).send(event);
     const listeners: Array<[NodeJS.Signals, () => void]> = [];
     let shutdownsSeen = 0;

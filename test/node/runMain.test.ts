@@ -33,7 +33,7 @@ const stubborn = fromProcess(() => new Promise<void>(() => {}));
 describe('runMain', () => {
   it('shuts the tree down gracefully on SIGTERM and resolves to 0', async () => {
     const stderr = collector();
-    const exit = runMain(createSupervisor(idle, { id: 'app' }), { stderr });
+    const exit = runMain(createSupervisor(idle, { id: 'app' }), { stderr, log: false });
     expect(listenerCounts()).toEqual(baseline.map((count) => count + 1));
     process.emit('SIGTERM');
     expect(await exit).toBe(0);
@@ -54,6 +54,7 @@ describe('runMain', () => {
     const stderr = collector();
     const exit = runMain(createSupervisor(stubborn, { shutdownTimeoutMs: 60_000 }), {
       stderr,
+      log: false,
       name: 'svc',
     });
     process.emit('SIGINT');
@@ -78,6 +79,7 @@ describe('runMain', () => {
     const snapshots: string[] = [];
     const exit = runMain(createSupervisor(worker), {
       stderr,
+      log: false,
       signals: { SIGHUP: 'reload', SIGUSR2: 'shutdown' },
       onSnapshot: (snapshot) => snapshots.push(JSON.stringify(snapshot.value)),
     });
@@ -103,6 +105,7 @@ describe('runMain', () => {
       createSupervisor(failing, { id: 'api', maxRestarts: { count: 0, withinMs: 1_000 } }),
       {
         stderr,
+        log: false,
       },
     );
     expect(await exit).toBe(1);
@@ -134,7 +137,7 @@ describe('runMain', () => {
     });
     let root: { send(event: { type: string }): void } | undefined;
     const stderr = collector();
-    const exit = runMain(machine, { stderr, onStart: (actor) => (root = actor) });
+    const exit = runMain(machine, { stderr, log: false, onStart: (actor) => (root = actor) });
     const pid = await waitFor('the worker pid', () => {
       const worker = (root as ReturnType<typeof createActor<typeof machine>>).getSnapshot().children
         .worker;
@@ -269,5 +272,75 @@ describe('runMain in a real process', () => {
     expect(output.err).toMatch(
       /\n {2}caused by ChildProcessError: process "worker" \(pid \d+, command .*\) exited with code 3; its last 2 lines of stderr:\n {6}error line 1\n {6}error line 2\n$/,
     );
+  });
+});
+
+describe('runMain observability options', () => {
+  it('logs the lifecycle of the whole tree on stderr by default, one line per event', async () => {
+    const stderr = collector();
+    const exit = runMain(createSupervisor(idle, { id: 'app' }), { stderr });
+    process.emit('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(stderr.text().split('\n')).toEqual([
+      'app/child: started',
+      'app: SIGTERM received, shutting down gracefully (send it again to stop at once)',
+      'app/child: shutting down',
+      'app/child: stopped',
+      '',
+    ]);
+  });
+
+  it('writes JSON lines when asked', async () => {
+    const stderr = collector();
+    const exit = runMain(createSupervisor(idle, { id: 'app' }), {
+      stderr,
+      log: { format: 'json', now: () => new Date(0) },
+    });
+    process.emit('SIGTERM');
+    expect(await exit).toBe(0);
+    const first = JSON.parse(stderr.text().split('\n')[0]!);
+    expect(first).toEqual({
+      time: '1970-01-01T00:00:00.000Z',
+      level: 'info',
+      type: 'child.started',
+      supervisorId: 'app',
+      childId: 'child',
+      restarts: 0,
+    });
+  });
+
+  it('serves health endpoints while the tree runs and closes them after', async () => {
+    const stderr = collector();
+    let url = '';
+    const exit = runMain(createSupervisor(idle, { id: 'app' }), {
+      stderr,
+      log: false,
+      health: { port: 0 },
+    });
+    await waitFor('the health server', () =>
+      /health on (http:\/\/[^/\s]+)\/livez/.test(stderr.text()),
+    );
+    url = /health on (http:\/\/[^/\s]+)\/livez/.exec(stderr.text())![1]!;
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    process.emit('SIGTERM');
+    expect(await exit).toBe(0);
+    await expect(fetch(`${url}/livez`)).rejects.toThrow();
+  });
+
+  it('fails to start with a clear message when the health port is taken', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const port = (blocker.address() as { port: number }).port;
+    const stderr = collector();
+    const exit = runMain(createSupervisor(idle, { id: 'app' }), {
+      stderr,
+      log: false,
+      health: { port },
+    });
+    expect(await exit).toBe(1);
+    expect(stderr.text()).toContain('app failed to start:\nError: listen EADDRINUSE');
+    blocker.close();
   });
 });
