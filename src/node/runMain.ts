@@ -144,7 +144,7 @@ export function runMain<TLogic extends AnyActorLogic>(
   for (const key of ['input', 'clock', 'logger', 'id', 'systemId'] as const) {
     if (options[key] !== undefined) (actorOptions as Record<string, unknown>)[key] = options[key];
   }
-  const { inspect, health, log = {} } = options;
+  const { health, log = {} } = options;
   if (log !== false && (typeof log !== 'object' || log === null)) {
     invalidOption(owner, 'log', log, 'false or logger options ({ format, stream, silent })');
   }
