@@ -7,6 +7,7 @@
  * lifecycle as it happens, and exits 0 after a clean shutdown, non-zero when the group failed.
  * `xsup check [Procfile]` validates the file and prints what it would run.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AnyActorRef } from 'xstate';
 import { GROUP_STRATEGIES } from '../actors/childSet.js';
@@ -32,8 +33,29 @@ export interface CliIo {
 
 const COLORS = [36, 33, 32, 35, 34, 91, 96, 93, 92, 95, 94];
 
+/**
+ * Colors only on a terminal, and not when `NO_COLOR` is set to a non-empty value
+ * (no-color.org) or the terminal is `dumb`.
+ */
 function useColor(io: CliIo): boolean {
-  return io.stdout.isTTY === true && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
+  return io.stdout.isTTY === true && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
+}
+
+/** The width of the name column: the longest process name, or `xsup` for lifecycle lines. */
+function nameWidth(entries: readonly ProcfileEntry[]): number {
+  return Math.max('xsup'.length, ...entries.map((entry) => entry.name.length));
+}
+
+/**
+ * The shell command line a Procfile command runs as. Signals go to the whole process group,
+ * the shell included: `/bin/sh` (dash) does not replace itself with the command, and dies of
+ * a SIGHUP it does not catch, so a reload would look like a crash of the process. Catching
+ * SIGHUP and SIGTERM keeps the shell waiting for its command (which gets the signal too, as a
+ * member of the group) and exiting with its status. Caught signals are reset to their
+ * default in the commands the shell starts, so they are not hidden from them.
+ */
+export function shellCommand(command: string): string {
+  return `trap : HUP TERM; ${command}`;
 }
 
 function paint(text: string, code: number, color: boolean): string {
@@ -62,6 +84,16 @@ function factor(value: string): number {
   return n;
 }
 
+/** The package's version, from its `package.json` (two levels up, in `src/` and in `dist/`). */
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+    return String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** The options of `xsup start`, as parsed. */
 export interface StartOptions {
   backoffInitial: number;
@@ -87,7 +119,7 @@ export interface StartOptions {
  */
 export function procfileGroup(entries: ProcfileEntry[], options: StartOptions, io: CliIo) {
   const color = useColor(io);
-  const width = Math.max(...entries.map((entry) => entry.name.length));
+  const width = nameWidth(entries);
   return createProcessGroup({
     id: 'xsup',
     strategy: options.strategy,
@@ -108,7 +140,7 @@ export function procfileGroup(entries: ProcfileEntry[], options: StartOptions, i
         restart: options.restart,
         logic: fromChildProcess({
           name: entry.name,
-          command: entry.command,
+          command: shellCommand(entry.command),
           shell: true,
           prefix: options.json ? false : prefix,
           stdout: options.json ? jsonLines(io.stdout, entry.name, 'stdout') : io.stdout,
@@ -166,6 +198,7 @@ export async function main(
     .description(
       'Run the processes of a Procfile under supervision: restarts with backoff, graceful shutdown.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version of xsup')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -240,7 +273,7 @@ export async function main(
     .option('--json', 'write output and lifecycle as JSON lines', false)
     .action(async (file: string, options: StartOptions) => {
       const entries = await readProcfile(file);
-      const width = Math.max(4, ...entries.map((entry) => entry.name.length));
+      const width = nameWidth(entries);
       const machine = procfileGroup(entries, options, io);
       let health: HealthServer | undefined;
       let finished = false;
