@@ -181,6 +181,8 @@ interface Runtime {
   finished: boolean;
   /** Lifecycle events of the current step, reported as one batch. */
   outbox: LifecycleEvent[];
+  /** The counts last reported to the group. */
+  reported: ChildCounts;
   timerSeq: number;
   scope: ActorScope<ChildSetSnapshot, AnyEventObject>;
   /** The snapshot, kept up to date in place. */
@@ -188,6 +190,13 @@ interface Runtime {
 }
 
 const runtimes = new WeakMap<AnyActorRef, Runtime>();
+
+const sameCounts = (a: ChildCounts, b: ChildCounts) =>
+  a.running === b.running &&
+  a.stopping === b.stopping &&
+  a.backingOff === b.backingOff &&
+  a.restarts === b.restarts &&
+  a.failures === b.failures;
 const failures = new WeakMap<AnyActorRef, ChildSetFailure>();
 /** Events a child set has sent to its group, so the group can tell them from look-alikes. */
 const sentByChildSet = new WeakSet<object>();
@@ -593,13 +602,16 @@ export function createChildSetLogic(
 
   /** Reports the lifecycle events gathered so far to the group, as one batch. */
   const flush = (rt: Runtime) => {
-    if (rt.outbox.length === 0) return;
+    // Counts can change with no lifecycle event (a child backing off dropped by a shutdown):
+    // they are reported then too, so the group's context never shows stale counts.
+    if (rt.outbox.length === 0 && sameCounts(rt.counts, rt.reported)) return;
+    rt.reported = { ...rt.counts };
     const events = rt.outbox;
     rt.outbox = [];
     const parent = rt.scope.self._parent;
     // In bounded batches: XState runs a step's emits from a queue that costs O(length) per
     // item, so one batch per child of a large group would make reporting quadratic.
-    for (let i = 0; i < events.length; i += REPORT_BATCH) {
+    for (let i = 0; i < Math.max(events.length, 1); i += REPORT_BATCH) {
       const report = {
         type: CHILD_SET_REPORT,
         events: events.length <= REPORT_BATCH ? events : events.slice(i, i + REPORT_BATCH),
@@ -762,6 +774,7 @@ export function createChildSetLogic(
         failed: false,
         finished: false,
         outbox: [],
+        reported: { running: 0, stopping: 0, backingOff: 0, restarts: 0, failures: 0 },
         timerSeq: 0,
         scope,
         snapshot,

@@ -1086,6 +1086,27 @@ describe('group: shutdown order and report', () => {
     expect(p.a.runs).toHaveLength(1);
   });
 
+  it('keeps its counts current when a shutdown drops a child that backs off', async () => {
+    const stubborn = processProbe({ onShutdown: 'ignore' });
+    const { probes: p } = probes(['b']);
+    const g = startGroup({
+      strategy: 'one-for-all',
+      backoff: { initialMs: 1_000 },
+      children: [
+        { id: 's', logic: stubborn.logic },
+        { id: 'b', logic: p.b.logic },
+      ],
+    });
+    await settle();
+    p.b.last.fail(new Error('b'));
+    await settle();
+    expect(g.actor.getSnapshot().context).toMatchObject({ stopping: 1, backingOff: 1 });
+    g.send({ type: 'shutdown' });
+    await settle();
+    expect(g.actor.getSnapshot().matches({ running: 'stopping' })).toBe(true);
+    expect(g.actor.getSnapshot().context).toMatchObject({ running: 0, stopping: 1, backingOff: 0 });
+  });
+
   it('records a child that fails while stopping as stopped, and fails nothing', async () => {
     const stubborn = processProbe({ onShutdown: 'ignore' });
     const g = startGroup({ children: [{ id: 's', logic: stubborn.logic }] });
