@@ -2,7 +2,9 @@
  * xstate-supervisor: supervision trees for XState v5.
  *
  * Supervisors restart failing child actors with exponential backoff, shut trees down
- * gracefully and pass reloads on. Every supervisor is a plain XState machine.
+ * gracefully and pass reloads on. Every supervisor is a plain XState machine. This entry point
+ * runs anywhere XState runs (browsers included); the Node runtime (OS processes, signals,
+ * `runMain`, health endpoints, the inspector relay) is in `xstate-supervisor/node`.
  */
 
 export {
@@ -16,23 +18,6 @@ export {
   type ShutdownOrder,
 } from './actors/childSet.js';
 export {
-  CHILD_PROCESS_EXITED,
-  CHILD_PROCESS_FAILED,
-  CHILD_PROCESS_SPAWNED,
-  type ChildProcessActorLogic,
-  ChildProcessError,
-  type ChildProcessFailure,
-  type ChildProcessOptions,
-  type ChildProcessOutput,
-  type ChildProcessOutputEvent,
-  type ChildProcessSnapshot,
-  DEFAULT_LEFTOVER_GRACE_MS,
-  DEFAULT_STDERR_TAIL_LINES,
-  fromChildProcess,
-  type LineWriter,
-  MAX_LINE_LENGTH,
-} from './actors/fromChildProcess.js';
-export {
   fromProcess,
   MAX_BUFFERED_MESSAGES,
   PROCESS_REJECT,
@@ -43,15 +28,6 @@ export {
   type ProcessMessageHandler,
   type ProcessSnapshot,
 } from './actors/fromProcess.js';
-export {
-  fromSignals,
-  SIGNAL_RECEIVED,
-  type SignalEvent,
-  type SignalReceivedEvent,
-  type SignalsActorLogic,
-  type SignalsOptions,
-  type SignalsSnapshot,
-} from './actors/fromSignals.js';
 export { idle } from './actors/idle.js';
 export { acceptsShutdown, isActorLogic, markShutdownAware } from './actors/shutdownAware.js';
 export {
@@ -102,14 +78,6 @@ export {
   type SupervisorOutput,
   type SupervisorStopReason,
 } from './machines/supervisor.js';
-export {
-  EXIT_FAILURE,
-  EXIT_OK,
-  formatErrorChain,
-  type RunMainOptions,
-  runMain,
-} from './node/runMain.js';
-export { DEFAULT_SIGNALS, type SignalAction, type SignalMap } from './node/signals.js';
 export {
   createLifecycleLogger,
   isLifecycleEvent,

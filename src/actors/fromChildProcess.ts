@@ -271,7 +271,7 @@ const runtimes = new WeakMap<AnyActorRef, Runtime>();
  *
  * ```ts
  * import { createActor } from 'xstate';
- * import { createSupervisor, fromChildProcess } from 'xstate-supervisor';
+ * import { createSupervisor, fromChildProcess } from 'xstate-supervisor/node';
  *
  * const web = fromChildProcess({
  *   name: 'web',

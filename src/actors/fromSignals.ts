@@ -110,7 +110,7 @@ function dispose(self: AnyActorRef): void {
  *
  * ```ts
  * import { createActor, sendTo, setup } from 'xstate';
- * import { createSupervisor, fromSignals } from 'xstate-supervisor';
+ * import { createSupervisor, fromSignals } from 'xstate-supervisor/node';
  *
  * const app = setup({
  *   actors: { signals: fromSignals(), worker: createSupervisor(worker) },

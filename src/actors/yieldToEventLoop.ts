@@ -14,7 +14,8 @@ export const YIELDED = 'xstate.supervisor.yielded';
 
 /**
  * Actor logic that sends {@link YIELDED} to its parent on the event loop's next turn (after
- * pending I/O callbacks), and cancels that when stopped first.
+ * pending I/O callbacks; `setImmediate` in Node, a `MessageChannel` task in browsers), and
+ * cancels that when stopped first.
  *
  * @example
  *
@@ -25,6 +26,21 @@ export const YIELDED = 'xstate.supervisor.yielded';
  * ```
  */
 export const yieldToEventLoop = fromCallback(({ sendBack }) => {
-  const handle = setImmediate(() => sendBack({ type: YIELDED }));
-  return () => clearImmediate(handle);
+  let yielded = false;
+  const done = () => {
+    if (!yielded) sendBack({ type: YIELDED });
+  };
+  if (typeof setImmediate === 'function') {
+    const handle = setImmediate(done);
+    return () => clearImmediate(handle);
+  }
+  // Browsers: a message posts a task, which runs after pending input and timers.
+  const channel = new MessageChannel();
+  channel.port1.addEventListener('message', done);
+  channel.port1.start();
+  channel.port2.postMessage(null);
+  return () => {
+    yielded = true;
+    channel.port1.close();
+  };
 });

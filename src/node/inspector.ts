@@ -52,7 +52,7 @@ export class InspectorUnavailableError extends Error {
  *
  * ```ts
  * import { createActor } from 'xstate';
- * import { createSupervisor, startInspector } from 'xstate-supervisor';
+ * import { createSupervisor, startInspector } from 'xstate-supervisor/node';
  *
  * const inspector = await startInspector({ port: 8080, open: true });
  * const actor = createActor(createSupervisor(worker), { inspect: inspector.inspect }).start();

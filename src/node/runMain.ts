@@ -94,7 +94,7 @@ export interface RunMainOptions<TLogic extends AnyActorLogic>
  * @example
  *
  * ```ts
- * import { createSupervisor, fromChildProcess, runMain } from 'xstate-supervisor';
+ * import { createSupervisor, fromChildProcess, runMain } from 'xstate-supervisor/node';
  *
  * const web = fromChildProcess({ name: 'web', command: 'node', args: ['server.js'] });
  *

@@ -1,0 +1,56 @@
+/**
+ * xstate-supervisor/node: the Node runtime of xstate-supervisor.
+ *
+ * Everything of the main entry point, plus what needs Node: OS child processes
+ * (`fromChildProcess`), OS signals (`fromSignals`), the service entry point (`runMain`),
+ * health endpoints (`startHealthServer`) and the Stately inspector relay (`startInspector`).
+ */
+
+export {
+  CHILD_PROCESS_EXITED,
+  CHILD_PROCESS_FAILED,
+  CHILD_PROCESS_SPAWNED,
+  type ChildProcessActorLogic,
+  ChildProcessError,
+  type ChildProcessFailure,
+  type ChildProcessOptions,
+  type ChildProcessOutput,
+  type ChildProcessOutputEvent,
+  type ChildProcessSnapshot,
+  DEFAULT_LEFTOVER_GRACE_MS,
+  DEFAULT_STDERR_TAIL_LINES,
+  fromChildProcess,
+  type LineWriter,
+  MAX_LINE_LENGTH,
+} from './actors/fromChildProcess.js';
+export {
+  fromSignals,
+  SIGNAL_RECEIVED,
+  type SignalEvent,
+  type SignalReceivedEvent,
+  type SignalsActorLogic,
+  type SignalsOptions,
+  type SignalsSnapshot,
+} from './actors/fromSignals.js';
+export * from './index.js';
+export {
+  type HealthEntry,
+  type HealthServer,
+  type HealthServerOptions,
+  healthReport,
+  startHealthServer,
+} from './node/health.js';
+export {
+  type Inspector,
+  type InspectorOptions,
+  InspectorUnavailableError,
+  startInspector,
+} from './node/inspector.js';
+export {
+  EXIT_FAILURE,
+  EXIT_OK,
+  formatErrorChain,
+  type RunMainOptions,
+  runMain,
+} from './node/runMain.js';
+export { DEFAULT_SIGNALS, type SignalAction, type SignalMap } from './node/signals.js';

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as core from '../src/index.js';
+import * as node from '../src/node.js';
+
+/** Every module reachable from `entry` through relative imports, with the bare imports of each. */
+function importGraph(entry: string): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  const visit = (file: string) => {
+    if (graph.has(file)) return;
+    const text = readFileSync(file, 'utf8');
+    const specifiers = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map(
+      (m) => m[1]!,
+    );
+    const dynamic = [...text.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1]!);
+    graph.set(
+      file,
+      [...specifiers, ...dynamic].filter((s) => !s.startsWith('.')),
+    );
+    for (const specifier of specifiers.filter((s) => s.startsWith('.'))) {
+      visit(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
+    }
+  };
+  visit(entry);
+  return graph;
+}
+
+describe('entry points', () => {
+  it('keeps the main entry free of Node built-ins and optional packages, so it runs in browsers', () => {
+    const graph = importGraph('src/index.ts');
+    expect(graph.size).toBeGreaterThan(10);
+    for (const [file, bare] of graph) {
+      for (const specifier of bare) {
+        expect(`${file} imports ${specifier}`).toMatch(/ imports xstate$/);
+      }
+    }
+  });
+
+  it('offers everything of the main entry from xstate-supervisor/node, plus the Node runtime', () => {
+    for (const name of Object.keys(core)) expect(node).toHaveProperty(name);
+    for (const name of [
+      'runMain',
+      'fromChildProcess',
+      'fromSignals',
+      'startHealthServer',
+      'startInspector',
+    ]) {
+      expect(typeof (node as Record<string, unknown>)[name]).toBe('function');
+      expect(core).not.toHaveProperty(name);
+    }
+  });
+});
