@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, type TestContext, test } from 'vitest';
 import { createActor } from 'xstate';
-import { type CliIo, main, procfileGroup, type StartOptions } from '../../src/cli/main.js';
+import {
+  type CliIo,
+  main,
+  procfileGroup,
+  type StartOptions,
+  shellCommand,
+} from '../../src/cli/main.js';
 import { parseProcfile } from '../../src/cli/procfile.js';
 import { collector, killAll, waitGone } from '../fixtures/processes.js';
 
@@ -21,8 +27,9 @@ const WORKER = fileURLToPath(new URL('../fixtures/cli/worker.mjs', import.meta.u
 const BOUND_MS = 12_000;
 const ESC = '\u001b[';
 
-/** Quotes a word for `/bin/sh`. */
-const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+/** Quotes a word for `/bin/sh`, when it needs quotes. */
+const quote = (word: string) =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 
 /** The Procfile command that runs the worker fixture with these flags. */
 const worker = (...flags: string[]) =>
@@ -228,7 +235,7 @@ describe.concurrent('xsup start', () => {
   test('on SIGTERM stops every process gracefully, grandchildren included, and exits 0; names are aligned and plain when piped', async (context) => {
     const { expect } = context;
     const file = await procfile(
-      `# two processes\nweb: ${worker()}\nbackground: ${worker('--grandchild')}\n`,
+      `# two processes\nweb: ${worker()}\nbackground: cd ${quote(dir)} && ${worker('--grandchild')}\n`,
     );
     const run = xsup(context, ['start', file]);
     const [web] = await run.waitLines(/^web {8}\| ready pid=(\d+)$/);
@@ -256,7 +263,7 @@ describe.concurrent('xsup start', () => {
   test('kills a process that ignores SIGTERM once --shutdown-timeout has passed, and says so', async (context) => {
     const { expect } = context;
     const file = await procfile(
-      `stubborn: ${worker('--ignore-term', '--grandchild')}\ncalm: ${worker()}\n`,
+      `stubborn: ${worker('--ignore-term', '--grandchild')}\ncalm: true && ${worker()}\n`,
     );
     const run = xsup(context, ['start', '--shutdown-timeout=300', file]);
     await run.waitLine(/^stubborn \| ready pid=\d+$/);
@@ -277,7 +284,8 @@ describe.concurrent('xsup start', () => {
 
   test('passes SIGHUP to every process and its group as a reload, and keeps them running', async (context) => {
     const { expect } = context;
-    const file = await procfile(`a: ${worker('--grandchild')}\nb: ${worker()}\n`);
+    // a runs through a shell (a compound command), b is exec'd (a simple one).
+    const file = await procfile(`a: true && ${worker('--grandchild')}\nb: ${worker()}\n`);
     const run = xsup(context, ['start', file]);
     const [a] = await run.waitLines(/^a {4}\| ready pid=(\d+)$/);
     const [b] = await run.waitLines(/^b {4}\| ready pid=(\d+)$/);
@@ -532,6 +540,35 @@ describe('xsup flags', () => {
     const stderr = collector();
     expect(await main([], { stdout: collector(), stderr, env: {} })).toBe(2);
     expect(stderr.text()).toContain('Usage: xsup');
+  });
+});
+
+describe('shellCommand', () => {
+  test.each([
+    'node server.js',
+    'bundle exec rails server -p $PORT',
+    'node --title="web 1" server.js \'a b\'',
+    './bin/web --port=5000',
+    '/usr/bin/env node server.js',
+  ])('execs the simple command %s', (command) => {
+    expect(shellCommand(command)).toBe(`exec ${command}`);
+  });
+
+  test.each([
+    'cd app && node server.js',
+    'cd app; node server.js',
+    'node server.js | tee web.log',
+    'node server.js > web.log',
+    'node server.js &',
+    'PORT=5000 node server.js',
+    'exec node server.js',
+    '. ./env.sh && node server.js',
+    'node $(cat args)',
+    'if true; then node server.js; fi',
+    "node -e 'a(); b()'",
+    'node server.js\nnode other.js',
+  ])('keeps the shell of %j, which catches SIGHUP and SIGTERM', (command) => {
+    expect(shellCommand(command)).toBe(`trap : HUP TERM; ${command}`);
   });
 });
 
