@@ -18,7 +18,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
-import { createSupervisor, idle } from '../src/index.js';
+import { createProcessGroup, createSupervisor, idle } from '../src/index.js';
 import { toMermaid } from './mermaid.js';
 
 /** A machine whose diagram lives in a docs page. */
@@ -34,6 +34,7 @@ export interface Diagram {
 /** Every generated diagram. To add a machine, add one line here and its markers to the page. */
 export const DIAGRAMS: readonly Diagram[] = [
   { name: 'supervisor', doc: 'docs/supervisor.md', machine: createSupervisor(idle) },
+  { name: 'group', doc: 'docs/group.md', machine: createProcessGroup({ children: [idle] }) },
 ];
 
 /** The repository root. */
