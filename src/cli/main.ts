@@ -15,7 +15,7 @@ import { fromChildProcess, type LineWriter } from '../actors/fromChildProcess.js
 import { formatLifecycleEvent, type LifecycleEvent } from '../lifecycle.js';
 import { createProcessGroup } from '../machines/group.js';
 import { type HealthServer, startHealthServer } from '../node/health.js';
-import { runMain } from '../node/runMain.js';
+import { EXIT_FAILURE, runMain } from '../node/runMain.js';
 import { lifecycleLevel, observeLifecycle } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
 import { RESTART_TYPES, type RestartType } from '../policy/options.js';
@@ -306,6 +306,7 @@ export async function main(
       const machine = procfileGroup(entries, options, io);
       let health: HealthServer | undefined;
       let finished = false;
+      let healthFailed = false;
       exitCode = await runMain(machine, {
         name: 'xsup',
         stderr: io.stderr,
@@ -322,6 +323,7 @@ export async function main(
               },
               (error: Error) => {
                 io.stderr.write(`xsup: cannot serve health endpoints: ${error.message}\n`);
+                healthFailed = true;
                 actor.send({ type: 'shutdown' });
               },
             );
@@ -329,6 +331,8 @@ export async function main(
         },
       });
       finished = true;
+      // Stopped because the health endpoints could not be served: not a clean run.
+      if (healthFailed && exitCode === 0) exitCode = EXIT_FAILURE;
       await health?.close();
     });
 

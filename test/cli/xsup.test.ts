@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -405,6 +406,20 @@ describe.concurrent('xsup start', () => {
     run.signal('SIGTERM');
     expect(await run.finished()).toEqual({ code: 0, signal: null });
     await expect(fetch(`${url}/livez`)).rejects.toThrow();
+    await waitGone(run.pids());
+  });
+
+  test('stops everything and exits 1 when the --health port is taken', async (context) => {
+    const { expect } = context;
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    context.onTestFinished(() => void taken.close());
+    const { port } = taken.address() as { port: number };
+    const file = await procfile(`w: ${worker()}\n`);
+    const run = xsup(context, ['start', `--health=${port}`, file]);
+    expect(await run.finished()).toEqual({ code: 1, signal: null });
+    expect(run.stderr).toContain(`xsup: cannot serve health endpoints: listen EADDRINUSE`);
+    expect(run.stderr).toContain(`127.0.0.1:${port}`);
     await waitGone(run.pids());
   });
 
