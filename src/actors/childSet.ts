@@ -107,6 +107,8 @@ export const CHILD_SET_REFUSED = 'xstate.group.refused';
 export const CHILD_SET_ADD = 'xstate.group.add';
 export const CHILD_SET_REMOVE = 'xstate.group.remove';
 export const CHILD_SET_DRAIN = 'xstate.group.drain';
+/** The group passes a reload or custom message on to every running child. */
+export const CHILD_SET_BROADCAST = 'xstate.group.broadcast';
 // Timers of the child set itself.
 const RESTART_DUE = 'xstate.group.restartDue';
 const GRACE_EXPIRED = 'xstate.group.graceExpired';
@@ -727,15 +729,21 @@ export function createChildSetLogic(
         }
         return;
       }
-      default:
-        if (type.startsWith('xstate.')) return;
-        // reload and custom messages: to every running child.
+      case CHILD_SET_BROADCAST: {
+        // reload and custom messages from the group: to every running child.
+        const message = event.event as AnyEventObject;
         for (const slot of rt.slots.values()) {
-          if (slot.view.status === 'running' && slot.ref) slot.ref.send(event);
+          if (slot.view.status === 'running' && slot.ref) slot.ref.send(message);
         }
-        if (type === 'reload' && rt.counts.running > 0) {
+        if (message.type === 'reload' && rt.counts.running > 0) {
           lifecycle(rt, { type: 'reload.sent', supervisorId: groupId, childId: '*' });
         }
+        return;
+      }
+      default:
+        // Anything else comes from a child talking to its parent (`sendParent`, a signal
+        // actor's `shutdown`): it is meant for the group, so the group gets it.
+        if (!type.startsWith('xstate.')) rt.scope.self._parent?.send(event);
     }
   };
 

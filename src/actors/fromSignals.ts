@@ -39,10 +39,10 @@ export interface SignalsOptions {
    */
   forceOnRepeat?: boolean;
   /**
-   * Who gets the events: `'parent'` (default), the actor that invoked or spawned this one, or
-   * `'root'`, the root of the actor system. Use `'root'` when the actor sits deeper in the
-   * tree than the machine that handles `shutdown`, e.g. as a child of a process group (whose
-   * children have the group's child set as parent).
+   * Who gets the events: `'parent'` (default), the actor that invoked or spawned this one (as
+   * a child of a process group: the group), or `'root'`, the root of the actor system. Use
+   * `'root'` when the actor sits deeper in the tree than the machine that should handle
+   * `shutdown`.
    */
   to?: 'parent' | 'root';
 }

@@ -22,6 +22,7 @@ import {
 } from 'xstate';
 import {
   CHILD_SET_ADD,
+  CHILD_SET_BROADCAST,
   CHILD_SET_DRAIN,
   CHILD_SET_DRAINED,
   CHILD_SET_EMPTY,
@@ -219,7 +220,7 @@ function resolveChild(
  *
  * ```ts
  * import { createActor } from 'xstate';
- * import { createProcessGroup, createSupervisor, fromSignals, idle } from 'xstate-supervisor';
+ * import { createProcessGroup, createSupervisor, fromSignals, idle } from 'xstate-supervisor/node';
  *
  * const app = createProcessGroup({
  *   id: 'app',
@@ -323,7 +324,7 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
         event.type !== 'remove',
     },
     actions: {
-      forward: sendTo(CHILD_SET_ID, ({ event }) => event),
+      forward: sendTo(CHILD_SET_ID, ({ event }) => ({ type: CHILD_SET_BROADCAST, event })),
       forwardAdd: sendTo(CHILD_SET_ID, ({ event }) => ({
         type: CHILD_SET_ADD,
         spec: resolveChild('add', 'child', (event as AnyEventObject).child, 0, shutdownTimeoutMs),

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, fromCallback, SimulatedClock } from 'xstate';
+import { fromSignals } from '../../src/actors/fromSignals.js';
+import { idle } from '../../src/actors/idle.js';
+import { createProcessGroup } from '../../src/machines/group.js';
+import { settle } from '../support/probe.js';
+
+describe('group: children talking to their parent', () => {
+  it('hands a child’s sendParent shutdown to the group, which stops every child gracefully', async () => {
+    const quitter = fromCallback(({ sendBack }) => {
+      queueMicrotask(() => sendBack({ type: 'shutdown' }));
+    });
+    const actor = createActor(
+      createProcessGroup({
+        id: 'g',
+        children: [
+          { id: 'a', logic: idle },
+          { id: 'quitter', logic: quitter },
+        ],
+      }),
+      { clock: new SimulatedClock() },
+    ).start();
+    await settle();
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(actor.getSnapshot().output).toMatchObject({ reason: 'shutdown', forced: [] });
+    expect(actor.getSnapshot().output?.stopped).toEqual(expect.arrayContaining(['a', 'quitter']));
+  });
+
+  it('passes a child’s custom event to the group, not back to its siblings', async () => {
+    const received: string[] = [];
+    const listener = fromCallback(({ receive }) => {
+      receive((event) => received.push(event.type));
+    });
+    const talker = fromCallback(({ sendBack }) => {
+      queueMicrotask(() => sendBack({ type: 'hello' }));
+    });
+    const actor = createActor(
+      createProcessGroup({
+        id: 'g',
+        children: [
+          { id: 'listener', logic: listener },
+          { id: 'talker', logic: talker },
+        ],
+      }),
+    ).start();
+    await settle();
+    // The group treats it as any event sent to it: passed to every running child once.
+    expect(received).toEqual(['hello']);
+    expect(actor.getSnapshot().status).toBe('active');
+    actor.send({ type: 'shutdown' });
+  });
+
+  it('lets a fromSignals child shut the whole group down on SIGTERM, with its default target', async () => {
+    const before = process.listenerCount('SIGTERM');
+    const actor = createActor(
+      createProcessGroup({
+        id: 'service',
+        children: [
+          { id: 'signals', logic: fromSignals() },
+          { id: 'worker', logic: idle },
+        ],
+      }),
+    ).start();
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    process.emit('SIGTERM');
+    await settle();
+    await settle();
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(actor.getSnapshot().output?.stopped).toEqual(
+      expect.arrayContaining(['signals', 'worker']),
+    );
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+});
