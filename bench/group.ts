@@ -1,0 +1,164 @@
+/**
+ * Scenario 3: group shutdown latency with 1, 1,000 and 10,000 idle children, and the group's
+ * start and shutdown targets at 10,000 (and 100,000) children.
+ *
+ * Shutdown latency: from `shutdown` sent until the group is done with every child stopped in
+ * time, the median of several runs. Start and shutdown at 10,000 and 100,000 children, and the
+ * heap per child, come from `runGroupScale` (bench/group-scale.ts). Baseline: that
+ * many `AbortController`s, each with a promise that resolves on abort, aborted in a loop and
+ * awaited with `Promise.all`.
+ */
+import { createActor } from 'xstate';
+import { idle } from '../src/actors/idle.js';
+import { createProcessGroup } from '../src/machines/group.js';
+import { type GroupScaleResult, runGroupScale } from './group-scale.js';
+import { type BenchOptions, median, now, type Row, ratio, turn } from './harness.js';
+
+const SCENARIO = '3. group shutdown latency';
+const SCALE = '3b. group start and shutdown at scale';
+
+/** Aborts `count` controllers and waits for every promise that waits on one: ms. */
+async function abortAll(count: number): Promise<number> {
+  const controllers: AbortController[] = new Array(count);
+  const promises: Promise<void>[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const controller = new AbortController();
+    controllers[i] = controller;
+    promises[i] = new Promise<void>((resolve) => {
+      controller.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+  const start = now();
+  for (const controller of controllers) controller.abort();
+  await Promise.all(promises);
+  return now() - start;
+}
+
+async function baseline(count: number, reps: number): Promise<number> {
+  await abortAll(count);
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) times.push(await abortAll(count));
+  return median(times);
+}
+
+/**
+ * A group of `count` idle children started and shut down `reps` times (after one warm-up run):
+ * the median shutdown time. Measured here rather than with `runGroupScale`, which collects
+ * garbage between start and shutdown (for its heap figure): that adds a few tens of ms of cold
+ * caches to the shutdown, which the Promise.all baseline does not pay.
+ */
+async function groupShutdown(count: number, reps: number): Promise<number> {
+  const machine = createProcessGroup({
+    id: 'latency',
+    children: Array.from({ length: count }, (_, i) => ({ id: `idle-${i}`, logic: idle })),
+  });
+  const times: number[] = [];
+  for (let i = 0; i <= reps; i++) {
+    const actor = createActor(machine);
+    const done = new Promise<void>((resolve) => actor.subscribe({ complete: () => resolve() }));
+    actor.start();
+    await turn();
+    const start = now();
+    actor.send({ type: 'shutdown' });
+    await done;
+    if (i > 0) times.push(now() - start);
+  }
+  return median(times);
+}
+
+/** The median figures of repeated runs of one size. */
+function medians(results: readonly GroupScaleResult[]): GroupScaleResult[] {
+  const bySize = new Map<number, GroupScaleResult[]>();
+  for (const result of results) {
+    bySize.set(result.children, [...(bySize.get(result.children) ?? []), result]);
+  }
+  return [...bySize.values()].map((runs) => ({
+    ...runs[0]!,
+    startMs: median(runs.map((run) => run.startMs)),
+    shutdownMs: median(runs.map((run) => run.shutdownMs)),
+    heapBytesPerChild: median(runs.map((run) => run.heapBytesPerChild)),
+  }));
+}
+
+export async function runGroup({ quick, log }: BenchOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  const latencyReps = (count: number) =>
+    count === 1 ? (quick ? 200 : 1_000) : count > 1_000 ? 3 : 9;
+  await groupShutdown(2_000, 2);
+  for (const count of [1, 1_000, 10_000]) {
+    const shutdownMs = await groupShutdown(count, latencyReps(count));
+    const abort = await baseline(count, count > 1_000 ? 3 : 20);
+    const size = count.toLocaleString('en-US');
+    log(
+      `${SCENARIO}: ${size}: group ${shutdownMs.toFixed(2)} ms, Promise.all ${abort.toFixed(2)} ms`,
+    );
+    rows.push(
+      {
+        scenario: SCENARIO,
+        subject: `group of ${size} idle ${count === 1 ? 'child' : 'children'}`,
+        metric: 'shutdown (ms)',
+        value: shutdownMs,
+        ratio: ratio(shutdownMs, abort, 'Promise.all'),
+        target: { text: '≤ 2× Promise.all baseline', met: shutdownMs <= 2 * abort },
+      },
+      {
+        scenario: SCENARIO,
+        subject: `baseline: abort ${size} AbortController${count === 1 ? '' : 's'} + Promise.all`,
+        metric: 'shutdown (ms)',
+        value: abort,
+      },
+    );
+  }
+
+  // Start and shutdown at scale, with the heap per child, from bench/group-scale.ts.
+  const sizes = [10_000, 10_000, 10_000, ...(quick ? [] : [100_000])];
+  const results = medians(await runGroupScale(sizes));
+  for (const result of results) {
+    if (result.children < 10_000) continue;
+    const size = result.children.toLocaleString('en-US');
+    log(
+      `${SCALE}: ${size}: start ${result.startMs.toFixed(0)} ms, shutdown ${result.shutdownMs.toFixed(0)} ms, ` +
+        `${result.heapBytesPerChild.toFixed(0)} B per child`,
+    );
+    const seed =
+      result.children === 10_000
+        ? { start: 107, shutdown: 335 }
+        : result.children === 100_000
+          ? { start: 1_000, shutdown: 3_800 }
+          : null;
+    rows.push(
+      {
+        scenario: SCALE,
+        subject: `group of ${size} idle children`,
+        key: `group.${result.children}.start`,
+        metric: 'start (ms)',
+        value: result.startMs,
+        ...(seed ? { ratio: ratio(result.startMs, seed.start, 'seed crate') } : {}),
+        target: {
+          text: `< ${result.startTargetMs.toLocaleString('en-US')} ms`,
+          met: result.startMs < result.startTargetMs,
+        },
+      },
+      {
+        scenario: SCALE,
+        subject: `group of ${size} idle children`,
+        key: `group.${result.children}.shutdown`,
+        metric: 'shutdown (ms)',
+        value: result.shutdownMs,
+        ...(seed ? { ratio: ratio(result.shutdownMs, seed.shutdown, 'seed crate') } : {}),
+        target: {
+          text: `< ${result.shutdownTargetMs.toLocaleString('en-US')} ms`,
+          met: result.shutdownMs < result.shutdownTargetMs,
+        },
+      },
+      {
+        scenario: SCALE,
+        subject: `group of ${size} idle children`,
+        key: `group.${result.children}.heap`,
+        metric: 'heap per child (bytes)',
+        value: result.heapBytesPerChild,
+      },
+    );
+  }
+  return rows;
+}

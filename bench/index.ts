@@ -1,0 +1,89 @@
+/**
+ * `npm run bench`: every benchmark scenario of issue 6, each beside its baselines, in one run.
+ *
+ * Prints one table with ratios and writes the results into docs/benchmarks.md.
+ *
+ * ```sh
+ * npm run bench                       # full sizes, writes docs/benchmarks.md (about 3-5 min)
+ * npm run bench -- --quick            # smaller sizes, prints only
+ * npm run bench -- --quick --write    # smaller sizes, writes too
+ * npm run bench -- --only=throughput,memory
+ * ```
+ */
+import { cpus, loadavg, platform, arch as processorArch, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { runGroup } from './group.js';
+import type { BenchOptions, Row } from './harness.js';
+import { runLatency } from './latency.js';
+import { runMemory } from './memory.js';
+import { runReload } from './reload.js';
+import { type Environment, writeReport } from './report.js';
+import { runScale } from './scale.js';
+import { formatTable } from './table.js';
+import { runThroughput } from './throughput.js';
+import { runTimers } from './timers.js';
+
+const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
+  throughput: runThroughput,
+  scale: runScale,
+  group: runGroup,
+  reload: runReload,
+  timers: runTimers,
+  latency: runLatency,
+  memory: runMemory,
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args
+    .find((arg) => arg.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
+  const unknown = only?.filter((name) => !(name in SCENARIOS)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`,
+    );
+  }
+  const write = args.includes('--write') || (!quick && only === undefined);
+  if (!(globalThis as { gc?: unknown }).gc) {
+    throw new Error('run with node --expose-gc (npm run bench does)');
+  }
+
+  const options: BenchOptions = { quick, log: (line) => console.error(line) };
+  const rows: Row[] = [];
+  const loads: number[] = [];
+  const startedAt = performance.now();
+  for (const [name, run] of Object.entries(SCENARIOS)) {
+    if (only && !only.includes(name)) continue;
+    loads.push(loadavg()[0]!);
+    rows.push(...(await run(options)));
+  }
+  loads.push(loadavg()[0]!);
+  const seconds = (performance.now() - startedAt) / 1000;
+
+  console.log(formatTable(rows));
+  const env: Environment = {
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    platform: `${platform()} ${processorArch()}`,
+    memoryGiB: totalmem() / 2 ** 30,
+    quick,
+    loads,
+    seconds,
+  };
+  console.log(
+    `\nNode ${env.node}, ${env.cpu} × ${env.cores}, load ${loads.map((l) => l.toFixed(2)).join(' → ')}, ${seconds.toFixed(0)} s`,
+  );
+  if (write) {
+    const path = resolve(import.meta.dirname, '../docs/benchmarks.md');
+    writeReport(path, rows, env);
+    console.log(`written to ${path}`);
+  }
+}
+
+await main();

@@ -1,0 +1,133 @@
+/**
+ * Scenario 2: many supervisors, each around an idle child.
+ *
+ * N root actors, each a supervisor around `idle`: time to start them all, time to shut them all
+ * down (from the first `shutdown` sent until the last supervisor is done), and heap bytes per
+ * supervisor after garbage collection. Baseline: N minimal raw XState actors, each invoking an
+ * idle promise (a `fromPromise` that waits on its abort signal) and stopping it on `shutdown`.
+ */
+import { type AnyActorRef, type AnyStateMachine, createActor, fromPromise, setup } from 'xstate';
+import { idle } from '../src/actors/idle.js';
+import { createSupervisor } from '../src/machines/supervisor.js';
+import { type BenchOptions, heapAfterGc, now, type Row, ratio } from './harness.js';
+
+const SCENARIO = '2. scale: idle supervisors';
+
+/** The baseline: invokes a promise that waits until its signal aborts; `shutdown` ends it. */
+export const rawIdle = setup({
+  actors: {
+    idle: fromPromise<void>(
+      ({ signal }) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        }),
+    ),
+  },
+}).createMachine({
+  initial: 'running',
+  states: {
+    running: { invoke: { src: 'idle' }, on: { shutdown: 'stopped' } },
+    stopped: { type: 'final' },
+  },
+});
+
+interface ScaleResult {
+  startMs: number;
+  shutdownMs: number;
+  bytesPerActor: number;
+}
+
+/** Starts `count` actors of `machine`, measures, shuts them all down. */
+async function measureScale(machine: AnyStateMachine, count: number): Promise<ScaleResult> {
+  const actors: AnyActorRef[] = new Array(count);
+  const before = await heapAfterGc();
+  const startedAt = now();
+  for (let i = 0; i < count; i++) actors[i] = createActor(machine).start();
+  const startMs = now() - startedAt;
+  const after = await heapAfterGc();
+  let left = count;
+  let allDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    allDone = resolve;
+  });
+  for (const actor of actors) {
+    actor.subscribe({
+      complete: () => {
+        if (--left === 0) allDone();
+      },
+    });
+  }
+  const stoppingAt = now();
+  for (const actor of actors) actor.send({ type: 'shutdown' });
+  await done;
+  const shutdownMs = now() - stoppingAt;
+  actors.fill(undefined as unknown as AnyActorRef);
+  return { startMs, shutdownMs, bytesPerActor: (after - before) / count };
+}
+
+export async function runScale({ quick, log }: BenchOptions): Promise<Row[]> {
+  const sizes = quick ? [1_000, 10_000] : [10_000, 100_000];
+  const supervisor = createSupervisor(idle);
+  // Warm up both paths.
+  await measureScale(supervisor, 1_000);
+  await measureScale(rawIdle, 1_000);
+  const rows: Row[] = [];
+  for (const count of sizes) {
+    const ours = await measureScale(supervisor, count);
+    const raw = await measureScale(rawIdle, count);
+    const label = `${count.toLocaleString('en-US')} × `;
+    log(
+      `${SCENARIO}: ${count}: start ${ours.startMs.toFixed(0)} ms (raw ${raw.startMs.toFixed(0)}), ` +
+        `shutdown ${ours.shutdownMs.toFixed(0)} ms (raw ${raw.shutdownMs.toFixed(0)}), ` +
+        `${ours.bytesPerActor.toFixed(0)} B each (raw ${raw.bytesPerActor.toFixed(0)})`,
+    );
+    const subject = `${label}createSupervisor(idle)`;
+    const baseline = `baseline: ${label}raw actor invoking an idle promise`;
+    rows.push(
+      {
+        scenario: SCENARIO,
+        subject,
+        metric: 'start all (ms)',
+        value: ours.startMs,
+        ratio: ratio(ours.startMs, raw.startMs, 'raw actors'),
+      },
+      {
+        scenario: SCENARIO,
+        subject: baseline,
+        metric: 'start all (ms)',
+        value: raw.startMs,
+      },
+      {
+        scenario: SCENARIO,
+        subject,
+        metric: 'shut all down (ms)',
+        value: ours.shutdownMs,
+        ratio: ratio(ours.shutdownMs, raw.shutdownMs, 'raw actors'),
+      },
+      {
+        scenario: SCENARIO,
+        subject: baseline,
+        metric: 'shut all down (ms)',
+        value: raw.shutdownMs,
+      },
+      {
+        scenario: SCENARIO,
+        subject,
+        metric: 'heap per actor (bytes)',
+        value: ours.bytesPerActor,
+        ratio: ratio(ours.bytesPerActor, raw.bytesPerActor, 'raw actor'),
+        target: {
+          text: '≤ 1.5× raw actor',
+          met: ours.bytesPerActor <= 1.5 * raw.bytesPerActor,
+        },
+      },
+      {
+        scenario: SCENARIO,
+        subject: baseline,
+        metric: 'heap per actor (bytes)',
+        value: raw.bytesPerActor,
+      },
+    );
+  }
+  return rows;
+}
