@@ -409,6 +409,20 @@ describe.concurrent('xsup start', () => {
     await waitGone(run.pids());
   });
 
+  test('shuts down gracefully when its stdout is closed (xsup start | head)', async (context) => {
+    const { expect } = context;
+    const file = await procfile(`w: ${worker('--tick=50')}\n`);
+    const run = xsup(context, ['start', file]);
+    await run.waitLine(/^w {4}\| ready pid=\d+$/);
+    run.child.stdout!.destroy();
+    expect(await run.finished()).toEqual({ code: 0, signal: null });
+    expect(run.lines('stderr')).toEqual([
+      'xsup: stdout was closed; shutting down',
+      'xsup: SIGTERM received, shutting down gracefully (send it again to stop at once)',
+    ]);
+    await waitGone(run.pids());
+  });
+
   test('stops everything and exits 1 when the --health port is taken', async (context) => {
     const { expect } = context;
     const taken = createServer();
