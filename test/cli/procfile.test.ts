@@ -71,6 +71,12 @@ describe('parseProcfile', () => {
     expect(entry?.command).toBe(`PORT=\${PORT:-5000} node server.js 'a b' && echo done`);
   });
 
+  it('ignores the byte order mark some editors put at the start of a file', () => {
+    expect(parseProcfile('\uFEFFweb: node server.js\n')).toEqual([
+      { name: 'web', command: 'node server.js', line: 1 },
+    ]);
+  });
+
   it('reads a last line without a line break', () => {
     expect(parseProcfile('web: node server.js')).toEqual([
       { name: 'web', command: 'node server.js', line: 1 },
