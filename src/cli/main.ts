@@ -135,6 +135,8 @@ export interface StartOptions {
   restart: RestartType;
   health?: number;
   json: boolean;
+  inspect?: number | true;
+  open?: boolean;
 }
 
 /**
@@ -300,6 +302,13 @@ export async function main(
       ),
     )
     .option('--json', 'write output and lifecycle as JSON lines', false)
+    .addOption(
+      new Option(
+        '--inspect [port]',
+        'stream the tree to the Stately inspector through a relay on this port (default 8080)',
+      ).argParser(integer('--inspect', 1, 65_535)),
+    )
+    .option('--open', 'with --inspect, open the inspector in the browser', false)
     .action(async (file: string, options: StartOptions) => {
       const entries = await readProcfile(file);
       const width = nameWidth(entries);
@@ -310,6 +319,15 @@ export async function main(
       exitCode = await runMain(machine, {
         name: 'xsup',
         stderr: io.stderr,
+        log: false,
+        ...(options.inspect === undefined
+          ? {}
+          : {
+              inspect: {
+                port: options.inspect === true ? 8080 : options.inspect,
+                open: options.open,
+              },
+            }),
         onStart: (actor) => {
           observeLifecycle(actor as AnyActorRef, lifecycleWriter(io, options.json, width));
           if (options.health !== undefined) {
