@@ -53,4 +53,5 @@ export {
   type RunMainOptions,
   runMain,
 } from './node/runMain.js';
+export { shellCommand } from './node/shellCommand.js';
 export { DEFAULT_SIGNALS, type SignalAction, type SignalMap } from './node/signals.js';

@@ -14,6 +14,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from 'xstate';
+import { shellCommand } from '../node/shellCommand.js';
 import { checkSignal, signalNumber } from '../node/signals.js';
 import {
   checkCount,
@@ -66,7 +67,12 @@ export interface ChildProcessOptions {
    * set to `undefined` is removed.
    */
   env?: Record<string, string | undefined>;
-  /** Runs `command` through `/bin/sh` (`true`) or through the given shell. Default `false`. */
+  /**
+   * Runs `command` (and `args`) through `/bin/sh` (`true`) or through the given shell. Default
+   * `false`. A simple command is run with `exec`, so the process is the program itself; a
+   * compound one keeps its shell, which ignores SIGHUP and SIGTERM and waits for its commands
+   * (see `shellCommand`).
+   */
   shell?: boolean | string;
   /** Its name in forwarded output, events and errors. Default the command's base name. */
   name?: string;
@@ -333,7 +339,11 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
         self.send({ type: CHILD_PROCESS_FAILED, error } as EventObject);
       let child: ChildProcess;
       try {
-        child = spawn(settings.command, [...settings.args], {
+        // Through a shell, the command line is rewritten so that signals reach the program.
+        const [file, argv] = settings.shell
+          ? [shellCommand([settings.command, ...settings.args].join(' ')), []]
+          : [settings.command, [...settings.args]];
+        child = spawn(file, argv, {
           cwd: settings.cwd,
           env: environment(settings.env),
           shell: settings.shell,

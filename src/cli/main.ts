@@ -12,6 +12,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { AnyActorRef } from 'xstate';
 import { GROUP_STRATEGIES } from '../actors/childSet.js';
 import { fromChildProcess, type LineWriter } from '../actors/fromChildProcess.js';
+
 import { formatLifecycleEvent, type LifecycleEvent } from '../lifecycle.js';
 import { createProcessGroup } from '../machines/group.js';
 import { type HealthServer, startHealthServer } from '../node/health.js';
@@ -44,47 +45,6 @@ function useColor(io: CliIo): boolean {
 /** The width of the name column: the longest process name, or `xsup` for lifecycle lines. */
 function nameWidth(entries: readonly ProcfileEntry[]): number {
   return Math.max('xsup'.length, ...entries.map((entry) => entry.name.length));
-}
-
-/** First words that are shell builtins or keywords, not programs `exec` could run. */
-const NOT_PROGRAMS = new Set(
-  (
-    '. : alias bg break builtin case cd command continue do done elif else esac eval exec exit ' +
-    'export fg fi for function getopts hash if in jobs local read readonly return select set ' +
-    'shift source then time times trap type ulimit umask unalias unset until wait while'
-  ).split(' '),
-);
-
-/**
- * Whether a Procfile command is one program with its arguments: a first word that names a
- * program (not an assignment, builtin or keyword) and none of the shell's operators. Quotes
- * hiding an operator make it look compound, which is safe.
- */
-function isSimpleCommand(command: string): boolean {
-  const first = /^\S+/.exec(command)?.[0] ?? '';
-  return /^[\w@%+,./-]+$/.test(first) && !NOT_PROGRAMS.has(first) && !/[;&|<>()`\n]/.test(command);
-}
-
-/**
- * The `/bin/sh` command line a Procfile command runs as.
- *
- * Signals go to the command's whole process group, the shell included, and `/bin/sh` (dash)
- * stays the parent of the command instead of replacing itself with it, as bash does. So a
- * simple command is run with `exec`: the process is the program itself, with its own pid,
- * exit status and signals. A compound one (`cd app && node server.js`) keeps its shell, which
- * catches SIGHUP and SIGTERM (`trap : HUP TERM`) so that a reload does not kill it and it
- * waits for its commands during a shutdown, then exits with their status; caught signals are
- * reset to their default in the commands the shell starts, so they still get them.
- *
- * @example
- *
- * ```ts
- * shellCommand('node server.js'); // 'exec node server.js'
- * shellCommand('cd app && node server.js'); // 'trap : HUP TERM; cd app && node server.js'
- * ```
- */
-export function shellCommand(command: string): string {
-  return isSimpleCommand(command) ? `exec ${command}` : `trap : HUP TERM; ${command}`;
 }
 
 function paint(text: string, code: number, color: boolean): string {
@@ -171,7 +131,7 @@ export function procfileGroup(entries: ProcfileEntry[], options: StartOptions, i
         restart: options.restart,
         logic: fromChildProcess({
           name: entry.name,
-          command: shellCommand(entry.command),
+          command: entry.command,
           shell: true,
           prefix: options.json ? false : prefix,
           stdout: options.json ? jsonLines(io.stdout, entry.name, 'stdout') : io.stdout,

@@ -12,14 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, type TestContext, test } from 'vitest';
 import { createActor } from 'xstate';
-import {
-  type CliIo,
-  main,
-  procfileGroup,
-  type StartOptions,
-  shellCommand,
-} from '../../src/cli/main.js';
+import { type CliIo, main, procfileGroup, type StartOptions } from '../../src/cli/main.js';
 import { parseProcfile } from '../../src/cli/procfile.js';
+import { shellCommand } from '../../src/node/shellCommand.js';
 import { collector, killAll, waitGone } from '../fixtures/processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
