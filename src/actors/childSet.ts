@@ -370,6 +370,7 @@ export function createChildSetLogic(
         supervisorId: groupId,
         childId,
         shutdownTimeoutMs: slot.spec.shutdownTimeoutMs,
+        cause: 'grace-period',
       });
     } else {
       lifecycle(rt, { type: 'child.stopped', supervisorId: groupId, childId });
@@ -379,8 +380,12 @@ export function createChildSetLogic(
       (forced ? rt.forced : rt.stopped).push(childId);
       forget(rt, snapshot, slot);
       continueDrain(rt, snapshot);
-    } else if (purpose === 'remove') {
+    } else if (
+      purpose === 'remove' ||
+      (purpose === 'restart' && slot.spec.restart === 'temporary')
+    ) {
       // It may have been stopping for a restart round: the rest of the round still restarts.
+      // A temporary child stopped for a sibling's round is dropped, never restarted (as OTP).
       leaveRound(rt, slot, true);
       forget(rt, snapshot, slot);
       checkEmpty(rt);
@@ -528,8 +533,14 @@ export function createChildSetLogic(
     rt.rounds.set(round.id, round);
     for (const member of affected) {
       member.round = round;
-      if (member !== slot && !stopSlot(rt, member, 'restart')) round.pending++;
-      else if (member !== slot) setStatus(rt, member, 'backingOff');
+      if (member === slot) continue;
+      if (!stopSlot(rt, member, 'restart')) round.pending++;
+      else if (member.spec.restart === 'temporary') {
+        // Stopped at once and not restarted: dropped, as when it stops gracefully above.
+        leaveRound(rt, member, false);
+        lifecycle(rt, { type: 'child.stopped', supervisorId: groupId, childId: member.spec.id });
+        forget(rt, snapshot, member);
+      } else setStatus(rt, member, 'backingOff');
     }
     if (round.pending === 0) scheduleRound(rt, round);
   };
@@ -579,6 +590,7 @@ export function createChildSetLogic(
       supervisorId: groupId,
       childId: slot.spec.id,
       shutdownTimeoutMs: slot.spec.shutdownTimeoutMs,
+      cause: 'forced-shutdown',
     });
     rt.forced.push(slot.spec.id);
     forget(rt, snapshot, slot);
