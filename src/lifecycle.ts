@@ -35,11 +35,13 @@ export interface ChildCompletedEvent extends Base {
 export interface ChildStoppedEvent extends Base {
   type: 'child.stopped';
 }
-/** A child outlived its grace period and was stopped by force. */
+/** A child was stopped by force: it outlived its grace period, or a forced shutdown was asked for. */
 export interface ChildForcedEvent extends Base {
   type: 'child.forced';
   /** The grace period it was given, in ms. */
   shutdownTimeoutMs: number;
+  /** `'grace-period'`: it did not stop in time; `'forced-shutdown'`: `shutdown` with `force: true`. */
+  cause: 'grace-period' | 'forced-shutdown';
 }
 /** A restart was scheduled. */
 export interface RestartScheduledEvent extends Base {
@@ -116,7 +118,9 @@ export function formatLifecycleEvent(event: LifecycleEvent): string {
     case 'child.stopped':
       return `${who}: stopped`;
     case 'child.forced':
-      return `${who}: did not stop within ${event.shutdownTimeoutMs} ms; stopped by force`;
+      return event.cause === 'forced-shutdown'
+        ? `${who}: stopped by force (forced shutdown)`
+        : `${who}: did not stop within ${event.shutdownTimeoutMs} ms; stopped by force`;
     case 'restart.scheduled':
       return `${who}: restarting in ${Math.round(event.delayMs)} ms (failure ${event.failures})`;
     case 'supervisor.gaveUp':

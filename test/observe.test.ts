@@ -129,6 +129,7 @@ describe('createLifecycleLogger', () => {
         supervisorId: 'a',
         childId: 'b',
         shutdownTimeoutMs: 1,
+        cause: 'grace-period',
       }),
     ).toBe('warn');
   });

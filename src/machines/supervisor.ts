@@ -406,7 +406,13 @@ export function createSupervisor<TInput = unknown>(
             update.lastError = summarizeError((event as AnyEventObject).error);
           if (params.reason === 'completed') enqueue.emit({ type: 'child.completed', ...names });
           else if (params.reason === 'forced') {
-            enqueue.emit({ type: 'child.forced', ...names, shutdownTimeoutMs });
+            const forcedShutdown = event.type === 'shutdown' && event.force === true;
+            enqueue.emit({
+              type: 'child.forced',
+              ...names,
+              shutdownTimeoutMs,
+              cause: forcedShutdown ? 'forced-shutdown' : 'grace-period',
+            });
           } else enqueue.emit({ type: 'child.stopped', ...names });
           enqueue.assign(update);
         },

@@ -367,6 +367,7 @@ describe('group: the seed scenarios', () => {
       supervisorId: 'group',
       childId: 'stubborn',
       shutdownTimeoutMs: 100,
+      cause: 'grace-period',
     });
   });
 });

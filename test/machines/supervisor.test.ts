@@ -989,7 +989,16 @@ describe('supervisor: lifecycle events', () => {
       supervisorId: 'supervisor',
       childId: 'child',
       shutdownTimeoutMs: 100,
+      cause: 'grace-period',
     });
+  });
+
+  it('says a forced shutdown, not a missed grace period, when shutdown had force: true', async () => {
+    const probe = processProbe({ onShutdown: 'ignore' });
+    const s = supervise(probe.logic, { shutdownTimeoutMs: 100 });
+    await settle();
+    s.send({ type: 'shutdown', force: true });
+    expect(s.events.at(-1)).toMatchObject({ type: 'child.forced', cause: 'forced-shutdown' });
   });
 });
 
