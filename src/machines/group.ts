@@ -46,17 +46,15 @@ import type { LifecycleEvent, RequestRefusedEvent } from '../lifecycle.js';
 import type { BackoffPolicy } from '../policy/backoff.js';
 import {
   checkDuration,
+  checkId,
   checkOneOf,
   describe,
   invalidOption,
   type MaxRestarts,
   RESTART_TYPES,
   type RestartType,
-  resolveBackoff,
-  resolveMaxRestarts,
-  resolveResetAfter,
+  resolveRestartPolicy,
 } from '../policy/options.js';
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './supervisor.js';
 
 /** Internal event: the group fails with the error it gave up with. */
 export const GROUP_ESCALATE = 'xstate.group.escalate';
@@ -242,16 +240,11 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
   const owner = 'createProcessGroup';
   if (typeof options !== 'object' || options === null)
     invalidOption(owner, 'options', options, 'an object');
-  const id = options.id ?? 'group';
-  if (typeof id !== 'string' || id === '') invalidOption(owner, 'id', id, 'a non-empty string');
+  const id = checkId(owner, 'id', options.id, 'group');
   const strategy = checkOneOf(owner, 'strategy', options.strategy ?? 'fail-fast', GROUP_STRATEGIES);
-  const backoff = resolveBackoff(owner, options.backoff);
-  const maxRestarts = resolveMaxRestarts(owner, options.maxRestarts);
-  const resetAfterMs = resolveResetAfter(owner, options.resetAfterMs, backoff);
-  const shutdownTimeoutMs = checkDuration(
+  const { backoff, maxRestarts, resetAfterMs, shutdownTimeoutMs, random } = resolveRestartPolicy(
     owner,
-    'shutdownTimeoutMs',
-    options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    options,
   );
   const shutdownOrder = checkOneOf(
     owner,
@@ -259,9 +252,6 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
     options.shutdownOrder ?? 'parallel',
     SHUTDOWN_ORDERS,
   );
-  const random = options.random ?? Math.random;
-  if (typeof random !== 'function')
-    invalidOption(owner, 'random', random, 'a function returning [0, 1)');
   const given = options.children ?? [];
   if (!Array.isArray(given)) invalidOption(owner, 'children', given, 'an array of children');
   const specs: ChildSpec[] = [];

@@ -31,19 +31,16 @@ import {
 import type { LifecycleEvent } from '../lifecycle.js';
 import { type BackoffPolicy, backoffDelay } from '../policy/backoff.js';
 import {
-  checkDuration,
+  checkId,
   checkOneOf,
   invalidOption,
   type MaxRestarts,
   RESTART_TYPES,
   type RestartType,
-  resolveBackoff,
-  resolveMaxRestarts,
-  resolveResetAfter,
+  resolveRestartPolicy,
 } from '../policy/options.js';
 
-/** Default grace period for a child to stop after `shutdown`, in ms (as the Rust crate). */
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+export { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../policy/options.js';
 /** Immediate (zero-delay) restarts in a row before the supervisor yields to the event loop. */
 export const IMMEDIATE_RESTARTS_BEFORE_YIELD = 128;
 /** Messages kept during a backoff wait for the next run; older ones are dropped beyond this. */
@@ -238,20 +235,12 @@ export function createSupervisor<TInput = unknown>(
   if (typeof options !== 'object' || options === null) {
     invalidOption(owner, 'options', options, 'an object');
   }
-  const id = options.id ?? 'supervisor';
-  if (typeof id !== 'string' || id === '') invalidOption(owner, 'id', id, 'a non-empty string');
-  const childId = options.childId ?? 'child';
-  if (typeof childId !== 'string' || childId === '') {
-    invalidOption(owner, 'childId', childId, 'a non-empty string');
-  }
-  const backoff = resolveBackoff(owner, options.backoff);
+  const id = checkId(owner, 'id', options.id, 'supervisor');
+  const childId = checkId(owner, 'childId', options.childId, 'child');
   const restart = checkOneOf(owner, 'restart', options.restart ?? 'transient', RESTART_TYPES);
-  const maxRestarts = resolveMaxRestarts(owner, options.maxRestarts);
-  const resetAfterMs = resolveResetAfter(owner, options.resetAfterMs, backoff);
-  const shutdownTimeoutMs = checkDuration(
+  const { backoff, maxRestarts, resetAfterMs, shutdownTimeoutMs, random } = resolveRestartPolicy(
     owner,
-    'shutdownTimeoutMs',
-    options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    options,
   );
   const childShutdown = checkOneOf<ChildShutdown>(
     owner,
@@ -261,12 +250,10 @@ export function createSupervisor<TInput = unknown>(
   );
   const graceful =
     childShutdown === 'graceful' || (childShutdown === 'auto' && acceptsShutdown(child));
-  const { shouldRestart, random = Math.random } = options;
+  const { shouldRestart } = options;
   if (shouldRestart !== undefined && typeof shouldRestart !== 'function') {
     invalidOption(owner, 'shouldRestart', shouldRestart, 'a function (error, failures) => boolean');
   }
-  if (typeof random !== 'function')
-    invalidOption(owner, 'random', random, 'a function returning [0, 1)');
   const childInput = options.input;
   const resolveChildInput =
     typeof childInput === 'function'

@@ -148,3 +148,47 @@ export function resolveResetAfter(
   if (value === undefined) return Math.min(MAX_TIMER_MS, Math.max(1, backoff.maxMs * 2));
   return checkDuration(owner, 'resetAfterMs', value, 1);
 }
+
+/** Default grace period for a child to stop after `shutdown`, in ms (as the Rust crate). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/** The restart and shutdown settings supervisors and groups share, checked and filled in. */
+export interface RestartPolicy {
+  backoff: BackoffPolicy;
+  maxRestarts: MaxRestarts | null;
+  resetAfterMs: number | false;
+  shutdownTimeoutMs: number;
+  random: () => number;
+}
+
+/** Checks and fills in the settings a supervisor and a group share. */
+export function resolveRestartPolicy(
+  owner: string,
+  options: {
+    backoff?: unknown;
+    maxRestarts?: unknown;
+    resetAfterMs?: unknown;
+    shutdownTimeoutMs?: unknown;
+    random?: unknown;
+  },
+): RestartPolicy {
+  const backoff = resolveBackoff(owner, options.backoff);
+  const maxRestarts = resolveMaxRestarts(owner, options.maxRestarts);
+  const resetAfterMs = resolveResetAfter(owner, options.resetAfterMs, backoff);
+  const shutdownTimeoutMs = checkDuration(
+    owner,
+    'shutdownTimeoutMs',
+    options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  );
+  const random = options.random ?? Math.random;
+  if (typeof random !== 'function')
+    invalidOption(owner, 'random', random, 'a function returning [0, 1)');
+  return { backoff, maxRestarts, resetAfterMs, shutdownTimeoutMs, random: random as () => number };
+}
+
+/** Checks an id: a non-empty string, `fallback` when not given. */
+export function checkId(owner: string, field: string, value: unknown, fallback: string): string {
+  const id = value ?? fallback;
+  if (typeof id !== 'string' || id === '') invalidOption(owner, field, id, 'a non-empty string');
+  return id;
+}
