@@ -13,7 +13,7 @@
 import { cpus, loadavg, platform, arch as processorArch, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { runGroup } from './group.js';
-import type { BenchOptions, Row } from './harness.js';
+import { type BenchOptions, collectGarbage, type Row } from './harness.js';
 import { runLatency } from './latency.js';
 import { runMemory } from './memory.js';
 import { runReload } from './reload.js';
@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   for (const [name, run] of Object.entries(SCENARIOS)) {
     if (only && !only.includes(name)) continue;
     loads.push(loadavg()[0]!);
+    // Each scenario starts on a collected heap, not paying for the previous one's garbage.
+    await collectGarbage();
     rows.push(...(await run(options)));
   }
   loads.push(loadavg()[0]!);

@@ -63,7 +63,7 @@ export async function runLatency({ quick, log }: BenchOptions): Promise<Row[]> {
       subject: 'baseline: raw actor invoking an idle promise, p50',
       metric: 'shutdown (ms)',
       value: rawP50,
-      ratio: ratio(p50, rawP50, 'ours'),
+      ratio: ratio(p50, rawP50, 'this'),
     },
   ];
 }

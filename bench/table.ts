@@ -18,7 +18,7 @@ function formatRatio(row: Row): string {
   if (!row.ratio) return '';
   const value = row.ratio.value;
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)}× ${row.ratio.to}`;
+  return `${value.toFixed(digits)}× (ours ÷ ${row.ratio.to})`;
 }
 
 function formatTarget(row: Row): [string, string] {

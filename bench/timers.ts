@@ -25,6 +25,10 @@ async function supervisorLateness(count: number, spreadMs: number): Promise<numb
   const due: number[] = new Array(count).fill(Number.NaN);
   const lateness: number[] = [];
   let restarted!: () => void;
+  let started!: () => void;
+  const allStarted = new Promise<void>((resolve) => {
+    started = resolve;
+  });
   const allRestarted = new Promise<void>((resolve) => {
     restarted = resolve;
   });
@@ -33,6 +37,9 @@ async function supervisorLateness(count: number, spreadMs: number): Promise<numb
       const started = now();
       if (Number.isNaN(due[input.index]!)) {
         if (input.failAfterMs > 0) {
+          // Counted from when every supervisor has started, so that the ones started first
+          // do not all fail together when the start loop ends.
+          await allStarted;
           await new Promise((resolve) => setTimeout(resolve, input.failAfterMs));
         }
         throw new Error('fails once');
@@ -58,6 +65,7 @@ async function supervisorLateness(count: number, spreadMs: number): Promise<numb
     });
     actors.push(actor.start());
   }
+  started();
   await allRestarted;
   await Promise.all(
     actors.map(
@@ -88,7 +96,9 @@ async function timeoutLateness(count: number): Promise<number[]> {
 export async function runTimers({ log }: BenchOptions): Promise<Row[]> {
   const count = 1_000;
   const spreadMs = 1_000;
+  // Warm-up of both paths, so that compilation does not land in the measured runs.
   await supervisorLateness(200, 0);
+  await supervisorLateness(300, 300);
   const burst = await supervisorLateness(count, 0);
   const spread = await supervisorLateness(count, spreadMs);
   const plain = await timeoutLateness(count);
