@@ -95,7 +95,7 @@ export function formatResults(rows: readonly Row[], env: Environment): string {
     `- Load average (1 min) before each scenario and at the end: ${env.loads.map((l) => l.toFixed(2)).join(', ')} ` +
       '(the benchmark itself accounts for about 1)' +
       (loaded
-        ? ` — **the machine was shared**: other processes (other test suites) used up to about ${others.toFixed(1)} of the ${env.cores} cores beside the benchmark, so timings are noisier and slower than on an idle machine.`
+        ? ` — **the machine was shared**: other processes (other work on the machine) used up to about ${others.toFixed(1)} of the ${env.cores} cores beside the benchmark, so timings are noisier and slower than on an idle machine.`
         : ' — the machine was otherwise quiet.'),
     '',
     `Targets met: ${targets.length - missed.length} of ${targets.length}.${missed.length > 0 ? ' Missed:' : ''}`,
