@@ -1,19 +1,23 @@
 /**
  * Soak and fault injection: randomized runs of supervisors and groups under simulated time.
  *
- * Each round builds a supervisor or a process group (any strategy, either shutdown order,
- * random backoff, limits and grace periods) around controllable `fromProcess` children, then
- * drives it with a seeded random interleaving of child outcomes (fail, complete, fail at once,
- * throw synchronously, throw during reload, hang on shutdown), clock advances, reloads, custom
- * messages, add/remove (groups) and finally shutdown, and checks these invariants:
+ * Each round builds a supervisor, a process group or a tree (a group of supervisors), with any
+ * strategy, either shutdown order, random backoff, limits and grace periods, around
+ * controllable `fromProcess` children, then drives it with a seeded random interleaving of
+ * child outcomes (fail, complete, fail at once, throw synchronously, throw during reload, hang
+ * on shutdown), clock advances, reloads, custom messages, add/remove (groups) and finally
+ * shutdown, and checks these invariants:
  *
  * - never two live instances of one child id at once;
- * - no child starts after shutdown was sent, or after the root reached `stopped` or `failed`;
+ * - no child starts after the root reached `stopped` or `failed`, nor after shutdown was sent
+ *   (except, in a tree stopped in reverse order, under a supervisor not yet asked to stop);
  * - shutdown finishes within the grace period (the sum of them, in reverse order), forced
  *   stops included, in simulated time;
  * - each restart after a failure comes `backoffDelay(policy, failures)` after it (the failure
- *   count reset after a stable run of `resetAfterMs`); a supervisor gives up exactly when its
- *   restart limit or restart type says so; the restart counts in the context match the starts;
+ *   count reset after a stable run of `resetAfterMs`; exactly for supervisors and one-for-one,
+ *   within the round's stopping time for the other strategies); a supervisor gives up exactly
+ *   when its restart limit or restart type says so; a temporary child is never restarted; the
+ *   restart counts in the context match the starts (not checked for trees, nested two deep);
  * - a stopped child's signal is aborted;
  * - no unhandled rejection; afterwards no timer is pending in the clock and no abort listener
  *   is left on any child's signal.
@@ -89,7 +93,8 @@ interface Run {
 }
 
 interface Config {
-  kind: 'supervisor' | 'group';
+  /** `'tree'`: a group whose children are supervisors around the probe children. */
+  kind: 'supervisor' | 'group' | 'tree';
   policy: BackoffPolicy;
   resetAfterMs: number | false;
   maxRestarts: { count: number; withinMs: number } | null;
@@ -120,7 +125,7 @@ function randomConfig(r: Random): Config {
         : resetChoice;
   const childCount = r.int(1, 4);
   return {
-    kind: r.chance(0.5) ? 'supervisor' : 'group',
+    kind: r.pick(['supervisor', 'supervisor', 'group', 'group', 'tree'] as const),
     policy,
     resetAfterMs,
     maxRestarts: r.chance(0.35)
@@ -142,6 +147,7 @@ function randomConfig(r: Random): Config {
 const stats = {
   supervisors: 0,
   groups: 0,
+  trees: 0,
   starts: 0,
   delaysChecked: 0,
   shutdownsChecked: 0,
@@ -183,7 +189,7 @@ async function round(seed: number): Promise<{ violations: string[]; trace: strin
     config.children.map((child) => [child.id, child.restart]),
   );
   note(`config ${JSON.stringify(config)}`);
-  stats[config.kind === 'supervisor' ? 'supervisors' : 'groups']++;
+  stats[`${config.kind}s`]++;
 
   const logic = fromProcess<void, { id: string }>(
     ({ input, signal, onReload, onMessage, self }) => {
@@ -192,8 +198,11 @@ async function round(seed: number): Promise<{ violations: string[]; trace: strin
       if (rootEndedAt !== null) {
         violation(`child ${id} started after the root ended (at ${rootEndedAt})`);
       }
-      if (shutdownAt !== null)
+      // In a tree stopped in reverse order, a supervisor not yet asked to stop keeps restarting
+      // its child meanwhile, as it should; everywhere else nothing starts after shutdown.
+      if (shutdownAt !== null && (config.kind !== 'tree' || config.shutdownOrder === 'parallel')) {
         violation(`child ${id} started after shutdown (sent at ${shutdownAt})`);
+      }
       const previous = runsById.get(id) ?? [];
       for (const other of previous) {
         if (other.actor !== self && other.actor.getSnapshot().status === 'active') {
@@ -257,6 +266,19 @@ async function round(seed: number): Promise<{ violations: string[]; trace: strin
     },
   );
 
+  /** A group's child: the probe itself, or (tree) a supervisor around it. */
+  const childLogic = (id: string) =>
+    config.kind === 'tree'
+      ? createSupervisor(logic, {
+          id: `sup-${id}`,
+          input: { id: `${id}/leaf` },
+          backoff: config.policy,
+          restart: config.restart,
+          maxRestarts: config.maxRestarts,
+          resetAfterMs: config.resetAfterMs,
+          shutdownTimeoutMs: config.shutdownTimeoutMs,
+        })
+      : logic;
   const machine =
     config.kind === 'supervisor'
       ? createSupervisor(logic, {
@@ -277,7 +299,7 @@ async function round(seed: number): Promise<{ violations: string[]; trace: strin
           resetAfterMs: config.resetAfterMs,
           children: config.children.map((child) => ({
             ...child,
-            logic,
+            logic: childLogic(child.id),
             input: { id: child.id },
           })),
         });
@@ -376,7 +398,7 @@ async function round(seed: number): Promise<{ violations: string[]; trace: strin
     } else if (roll < 0.8) {
       note('message');
       root.send({ type: 'ping', n: r.int(0, 100) });
-    } else if (roll < 0.88 && config.kind === 'group') {
+    } else if (roll < 0.88 && config.kind !== 'supervisor') {
       // An id keeps its restart type and grace period when it is added again.
       const known = [...graces.keys()];
       const id = r.chance(0.3) ? r.pick(known) : `a${added++}`;
@@ -387,8 +409,8 @@ async function round(seed: number): Promise<{ violations: string[]; trace: strin
       const child = { id, restart: restartOf.get(id)!, shutdownTimeoutMs: graces.get(id)! };
       note(`add ${id}`);
       addsSent++;
-      root.send({ type: 'add', child: { ...child, logic, input: { id } } });
-    } else if (roll < 0.96 && config.kind === 'group') {
+      root.send({ type: 'add', child: { ...child, logic: childLogic(id), input: { id } } });
+    } else if (roll < 0.96 && config.kind !== 'supervisor') {
       const id = r.chance(0.2) ? 'ghost' : r.pick([...graces.keys()]);
       note(`remove ${id}`);
       root.send({ type: 'remove', id });
@@ -407,7 +429,7 @@ async function round(seed: number): Promise<{ violations: string[]; trace: strin
     shutdownTick = tick;
     const allGraces = [...graces.values()];
     const bound =
-      config.kind === 'group' && config.shutdownOrder === 'reverse'
+      config.kind !== 'supervisor' && config.shutdownOrder === 'reverse'
         ? allGraces.reduce((sum, ms) => sum + ms, 0)
         : Math.max(...allGraces);
     const deadline = shutdownAt + bound;
@@ -491,6 +513,8 @@ interface RestartCheck {
 /** Restart delays, counts and give-ups against the policy, after the fact. */
 function checkRestarts(check: RestartCheck): void {
   const { config, runs, runsById, lifecycle, violation } = check;
+  // A tree is checked for the invariants above only: its restarts are nested two deep.
+  if (config.kind === 'tree') return;
   const starts = lifecycle.filter((event) => event.type === 'child.started');
   const context = check.root.getSnapshot().context as { restarts: number };
 
@@ -705,7 +729,8 @@ describe('soak: random faults under simulated time', () => {
     }
     console.log(
       `soak: ${rounds} rounds from seed ${base} in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
-        `${stats.supervisors} supervisors, ${stats.groups} groups, ${stats.starts} child starts, ` +
+        `${stats.supervisors} supervisors, ${stats.groups} groups, ${stats.trees} trees, ` +
+        `${stats.starts} child starts, ` +
         `${stats.delaysChecked} restart delays checked, ${stats.shutdownsChecked} shutdowns timed, ` +
         `${stats.forcedStops} forced stops, ${stats.gaveUp} gave up ` +
         `(${warnings} XState warnings about events reaching ended actors)`,
