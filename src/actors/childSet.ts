@@ -510,7 +510,8 @@ export function createChildSetLogic(
 
     // Which children restart with it.
     const affected: Slot[] = [];
-    if (strategy === 'one-for-one') affected.push(slot);
+    // Under fail-fast only a completed permanent child gets here; it restarts alone.
+    if (strategy === 'one-for-one' || strategy === 'fail-fast') affected.push(slot);
     else {
       let after = strategy === 'one-for-all';
       for (const other of rt.slots.values()) {

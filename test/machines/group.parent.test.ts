@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, SimulatedClock } from 'xstate';
+import { fromProcess } from '../../src/actors/fromProcess.js';
 import { fromSignals } from '../../src/actors/fromSignals.js';
 import { idle } from '../../src/actors/idle.js';
 import { createProcessGroup } from '../../src/machines/group.js';
@@ -70,5 +71,39 @@ describe('group: children talking to their parent', () => {
       expect.arrayContaining(['signals', 'worker']),
     );
     expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+});
+
+describe('group: fail-fast with a permanent child', () => {
+  it('restarts a completed permanent child alone, leaving the children started after it running', async () => {
+    const clock = new SimulatedClock();
+    let completions = 0;
+    const completing = fromProcess(async () => {
+      completions++;
+    });
+    const laterStarts: number[] = [];
+    const later = fromProcess(async ({ signal }) => {
+      laterStarts.push(completions);
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+    });
+    const actor = createActor(
+      createProcessGroup({
+        id: 'g',
+        backoff: { initialMs: 100 },
+        children: [
+          { id: 'completing', logic: completing, restart: 'permanent' },
+          { id: 'later', logic: later },
+        ],
+      }),
+      { clock },
+    ).start();
+    await settle();
+    clock.increment(100);
+    await settle();
+    expect(completions).toBe(2);
+    expect(laterStarts).toEqual([1]);
+    actor.send({ type: 'shutdown' });
+    await settle();
+    expect(actor.getSnapshot().status).toBe('done');
   });
 });
