@@ -20,6 +20,7 @@ import {
   sendTo,
   setup,
 } from 'xstate';
+import { stopOrphans } from '../actors/orphans.js';
 import { acceptsShutdown, isActorLogic } from '../actors/shutdownAware.js';
 import { YIELDED, yieldToEventLoop } from '../actors/yieldToEventLoop.js';
 import {
@@ -159,24 +160,6 @@ export type SupervisorEvent =
 const escalations = new WeakMap<AnyActorRef, SupervisorError>();
 
 const isInternal = (type: string) => type.startsWith('xstate.');
-
-/**
- * Stops what a failed child left running. XState does not stop the children of a machine that
- * fails (statelyai/xstate#5153), so its invoked and spawned actors would keep their timers and
- * processes, one more set after every restart. Only the tree of an errored actor is touched.
- */
-function stopOrphans(actor: AnyActorRef | undefined): void {
-  const snapshot = actor?.getSnapshot() as
-    | { status?: string; children?: Record<string, AnyActorRef | undefined> }
-    | undefined;
-  if (snapshot?.status !== 'error') return;
-  for (const orphan of Object.values(snapshot.children ?? {})) {
-    if (!orphan) continue;
-    stopOrphans(orphan);
-    // `stop()` refuses actors that have a parent; XState stops a child with this event.
-    if (orphan.getSnapshot()?.status === 'active') orphan.send({ type: 'xstate.stop' });
-  }
-}
 
 /**
  * Creates a supervisor: an XState machine that runs `child`, restarts it with exponential

@@ -20,6 +20,7 @@ import {
   type SnapshotFrom,
 } from 'xstate';
 import { ChildProcessError, type LineWriter } from '../actors/fromChildProcess.js';
+import { stopOrphans } from '../actors/orphans.js';
 import {
   createLifecycleLogger,
   type LifecycleLoggerOptions,
@@ -255,7 +256,7 @@ function run<TLogic extends AnyActorLogic>(
       next: (snapshot) => onSnapshot?.(snapshot as SnapshotFrom<TLogic>),
       complete: () => finish(forcedBy === null ? EXIT_OK : 128 + signalNumber(forcedBy)),
       error: (error) => {
-        stopChildren(actor);
+        stopOrphans(actor);
         stderr.write(`${name} failed:\n${formatErrorChain(error, { stack: wantsStack(error) })}\n`);
         finish(EXIT_FAILURE);
       },
@@ -322,16 +323,4 @@ function wantsStack(error: unknown): boolean {
     innermost = innermost.cause;
   }
   return innermost instanceof Error && !(innermost instanceof ChildProcessError);
-}
-
-/**
- * A machine that fails from an action leaves its invoked children running; stop them, so that
- * no child (and no OS process) outlives the failed tree.
- */
-function stopChildren(actor: Actor<AnyActorLogic>): void {
-  const children = (actor.getSnapshot() as { children?: Record<string, unknown> }).children;
-  for (const child of Object.values(children ?? {})) {
-    const stop = (child as { _stop?: () => void } | undefined)?._stop;
-    if (typeof stop === 'function') stop.call(child);
-  }
 }
