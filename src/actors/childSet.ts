@@ -28,6 +28,7 @@ import { summarizeError } from '../errors.js';
 import type { LifecycleEvent } from '../lifecycle.js';
 import { type BackoffPolicy, backoffDelay } from '../policy/backoff.js';
 import type { MaxRestarts, RestartType } from '../policy/options.js';
+import { stopOrphans } from './orphans.js';
 
 /** How a group reacts to a failed child. */
 export type GroupStrategy = 'fail-fast' | 'one-for-one' | 'one-for-all' | 'rest-for-one';
@@ -665,6 +666,7 @@ export function createChildSetLogic(
       const failed = type.startsWith(ERROR_PREFIX);
       const slot = rt.slots.get(type.slice(failed ? ERROR_PREFIX.length : DONE_PREFIX.length));
       if (!slot || slot.ref === null) return;
+      if (failed) stopOrphans(slot.ref);
       if (slot.view.status === 'stopping') stoppedSlot(rt, snapshot, slot, false);
       else exited(rt, snapshot, slot, failed, event.error);
       return;
