@@ -22,6 +22,8 @@ const LIFECYCLE_TYPES = new Set<string>([
   'shutdown.started',
   'reload.sent',
   'request.refused',
+  'message.dropped',
+  'child.healthy',
 ]);
 
 /**
@@ -112,6 +114,7 @@ export function lifecycleLevel(event: LifecycleEvent): LogLevel {
     case 'child.failed':
     case 'child.forced':
     case 'request.refused':
+    case 'message.dropped':
       return 'warn';
     default:
       return 'info';

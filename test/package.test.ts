@@ -198,9 +198,13 @@ describe('the published package', () => {
     ['node16', 'an ES module'],
     ['bundler', 'an ES module'],
     ['nodenext', 'a CommonJS module'],
-  ])('type-checks a consumer under moduleResolution %s, as %s', async (resolution) => {
-    await sh(project, process.execPath, [TSC, '-p', `tsconfig.${resolution}.json`]);
-  });
+  ])(
+    'type-checks a consumer under moduleResolution %s, as %s',
+    async (resolution) => {
+      await sh(project, process.execPath, [TSC, '-p', `tsconfig.${resolution}.json`]);
+    },
+    90_000,
+  );
 
   it('runs npx xsup', async () => {
     expect(Object.keys(PKG.bin)).toEqual(['xsup']);
