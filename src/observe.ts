@@ -63,10 +63,23 @@ export function observeLifecycle(
   actor: AnyActorRef,
   handler: (event: LifecycleEvent, source: AnyActorRef) => void,
 ): Subscription {
+  let reported = false;
   return actor.system.inspect((inspection) => {
     if (inspection.type !== '@xstate.action' || inspection.action.type !== 'xstate.emit') return;
     const emitted = (inspection.action.params as { event?: unknown } | undefined)?.event;
-    if (isLifecycleEvent(emitted)) handler(emitted, inspection.actorRef as AnyActorRef);
+    if (!isLifecycleEvent(emitted)) return;
+    try {
+      handler(emitted, inspection.actorRef as AnyActorRef);
+    } catch (error) {
+      // A listener's failure is its own: the tree runs on, and the error is reported once.
+      if (!reported) {
+        reported = true;
+        console.error(
+          'observeLifecycle: the handler threw (reported once; the tree runs on):',
+          error,
+        );
+      }
+    }
   });
 }
 

@@ -184,6 +184,12 @@ const GRACE_EXPIRED = 'xstate.supervision.graceExpired';
 const WINDOW_EXPIRED = 'xstate.supervision.windowExpired';
 const WINDOW_CLOSED = 'xstate.supervision.windowClosed';
 const STABLE = 'xstate.supervision.stable';
+const START_LATER = 'xstate.supervision.startLater';
+
+/** Child hosts starting their children further up the current stack. */
+let nesting = 0;
+/** Hosts nested in one synchronous start before the deeper ones start a microtask later. */
+const MAX_NESTED_STARTS = 64;
 
 /** Lifecycle events reported to the machine in one event at most. */
 const REPORT_BATCH = 64;
@@ -459,6 +465,12 @@ export function createChildHostLogic(
     relay._send = (event: unknown) => {
       rt.post(trusted({ type: FROM_CHILD, id: spec.id, run, event }));
     };
+    // `send` of an actor is bound to it; the relay's must reach the relay, as XState's would.
+    const system = host.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
+    relay.send = (event: unknown) =>
+      typeof system._relay === 'function'
+        ? system._relay(undefined, relay, event)
+        : relay._send(event);
     let input: unknown;
     try {
       input = spec.input(rt.snapshot.input);
@@ -977,6 +989,14 @@ export function createChildHostLogic(
       }
       case CHILD_DROPPED:
         return drop(rt, event.id, 'child-buffer', event.count);
+      case START_LATER: {
+        const slot = rt.slots.get(event.id);
+        if (!slot || slot.ref || rt.draining || rt.finished) return;
+        rt.counts.running--;
+        delete rt.snapshot.views[slot.spec.id];
+        start(rt, slot, false);
+        return;
+      }
       case HOST_START: {
         const slot = rt.slots.values().next().value;
         if (!slot || rt.draining || rt.finished || slot.view.status !== 'backingOff') return;
@@ -1158,7 +1178,20 @@ export function createChildHostLogic(
       for (const spec of initial) {
         const slot = newSlot(spec);
         rt.slots.set(spec.id, slot);
-        start(rt, slot, false);
+        if (nesting < MAX_NESTED_STARTS) {
+          nesting++;
+          try {
+            start(rt, slot, false);
+          } finally {
+            nesting--;
+          }
+        } else {
+          // Deep in a tree started in one go: the rest starts on a fresh stack, a microtask
+          // later, so 1,000 nested supervisors start (and fail) without a stack overflow.
+          rt.counts.running++;
+          rt.snapshot.views[spec.id] = slot.view;
+          queueMicrotask(() => rt.post(trusted({ type: START_LATER, id: spec.id })));
+        }
       }
       flush(rt);
       checkEmpty(rt);

@@ -81,6 +81,40 @@ function isReal(
   return false;
 }
 
+interface ListenerScope {
+  self: AnyActorRef & { eventListeners?: Map<string, Set<(event: EventObject) => void>> };
+  emit: (event: EventObject) => void;
+}
+
+/**
+ * A listener (`actor.on(...)`) that throws is its own failure: XState would rethrow it on a
+ * timer, which ends a Node process. The machine's listeners are called here instead, and the
+ * first error is reported once on the console; the tree runs on.
+ */
+function guardListeners(scope: ListenerScope): void {
+  const listeners = scope.self.eventListeners;
+  if (!(listeners instanceof Map)) return;
+  let reported = false;
+  scope.emit = (event) => {
+    const named = listeners.get(event.type);
+    const wildcard = listeners.get('*');
+    if (!named && !wildcard) return;
+    for (const handler of [...(named ?? []), ...(wildcard ?? [])]) {
+      try {
+        handler(event);
+      } catch (error) {
+        if (!reported) {
+          reported = true;
+          console.error(
+            `${scope.self.id}: a listener of "${event.type}" threw (reported once; the tree runs on):`,
+            error,
+          );
+        }
+      }
+    }
+  };
+}
+
 /**
  * Wraps `machine` (in place) as described above; `provide` returns a hardened machine too.
  *
@@ -120,6 +154,7 @@ export function harden<TMachine extends AnyStateMachine>(machine: TMachine): TMa
   };
   target.start = function hardenedStart(snapshot, scope) {
     guardActor(scope.self, (value, why) => rejected(why, value));
+    guardListeners(scope as unknown as ListenerScope);
     return start?.call(this, snapshot, scope);
   };
   target.provide = function hardenedProvide(implementations) {

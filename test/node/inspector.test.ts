@@ -73,10 +73,10 @@ describe('startInspector (end to end over loopback)', () => {
     );
     // The supervisor's child host, then one actor per run of the child under it.
     expect(children.map((c) => c.name)).toEqual(['children']);
-    const runs = received.filter(
+    const childRuns = received.filter(
       (e) => e.type === '@xstate.actor' && e.parentId === children[0]!.sessionId,
     );
-    expect(runs.map((c) => c.name)).toEqual(['child', 'child', 'child']);
+    expect(childRuns.map((c) => c.name)).toEqual(['child', 'child', 'child']);
 
     const sequence: string[] = [];
     for (const snapshot of states()) {
