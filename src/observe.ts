@@ -9,6 +9,8 @@
  * and `error` methods (console and pino both fit).
  */
 import type { AnyActorRef, Subscription } from 'xstate';
+import { HOST_REPORT } from './actors/childHost.js';
+import { isTrusted } from './actors/guard.js';
 import { formatLifecycleEvent, type LifecycleEvent } from './lifecycle.js';
 
 const LIFECYCLE_TYPES = new Set<string>([
@@ -64,12 +66,9 @@ export function observeLifecycle(
   handler: (event: LifecycleEvent, source: AnyActorRef) => void,
 ): Subscription {
   let reported = false;
-  return actor.system.inspect((inspection) => {
-    if (inspection.type !== '@xstate.action' || inspection.action.type !== 'xstate.emit') return;
-    const emitted = (inspection.action.params as { event?: unknown } | undefined)?.event;
-    if (!isLifecycleEvent(emitted)) return;
+  const call = (event: LifecycleEvent, source: AnyActorRef) => {
     try {
-      handler(emitted, inspection.actorRef as AnyActorRef);
+      handler(event, source);
     } catch (error) {
       // A listener's failure is its own: the tree runs on, and the error is reported once.
       if (!reported) {
@@ -80,6 +79,21 @@ export function observeLifecycle(
         );
       }
     }
+  };
+  return actor.system.inspect((inspection) => {
+    if (inspection.type === '@xstate.event') {
+      // What a child host reports to its supervisor or group: the machine emits these events.
+      const { event } = inspection;
+      if (event.type !== HOST_REPORT || !isTrusted(event)) return;
+      const source = inspection.actorRef as AnyActorRef;
+      for (const lifecycle of (event as unknown as { events: LifecycleEvent[] }).events) {
+        call(lifecycle, source);
+      }
+      return;
+    }
+    if (inspection.type !== '@xstate.action' || inspection.action.type !== 'xstate.emit') return;
+    const emitted = (inspection.action.params as { event?: unknown } | undefined)?.event;
+    if (isLifecycleEvent(emitted)) call(emitted, inspection.actorRef as AnyActorRef);
   });
 }
 

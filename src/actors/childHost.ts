@@ -54,7 +54,7 @@ import {
   type WindowTimer,
 } from '../policy/restart.js';
 import { guardActor, isTrusted, stopActor, trusted } from './guard.js';
-import { takeUndelivered, watchDrops } from './ledger.js';
+import { CHILD_DROPPED, takeUndelivered } from './ledger.js';
 import { stopOrphans } from './orphans.js';
 
 /** The id under which supervisors and groups invoke their child host. */
@@ -178,7 +178,6 @@ export const HOST_REJECTED = 'xstate.supervision.rejected';
 // Within the host.
 const FROM_CHILD = 'xstate.supervision.fromChild';
 const EMITTED = 'xstate.supervision.emitted';
-const CHILD_DROPPED = 'xstate.supervision.childDropped';
 const RESTART_DUE = 'xstate.supervision.restartDue';
 const GRACE_EXPIRED = 'xstate.supervision.graceExpired';
 const WINDOW_EXPIRED = 'xstate.supervision.windowExpired';
@@ -496,9 +495,6 @@ export function createChildHostLogic(
     const subscription = run.on('*', (emitted: EventObject) => {
       rt.post(trusted({ type: EMITTED, id: spec.id, run: current, event: emitted }));
     });
-    watchDrops(run, (count) =>
-      rt.post(trusted({ type: CHILD_DROPPED, id: spec.id, run: current, count })),
-    );
     slot.unlisten = () => subscription.unsubscribe();
     run.start();
     if (slot.ref === run && run.getSnapshot().status === 'active') {
@@ -965,6 +961,15 @@ export function createChildHostLogic(
     }
     if (type.startsWith('xstate.')) return drop(rt, slot.spec.id, 'reserved', 1, type);
     if (type === HEALTHY) return healthy(rt, slot);
+    if (type === CHILD_DROPPED) {
+      const count = (event as AnyEventObject).count;
+      return drop(
+        rt,
+        slot.spec.id,
+        'child-buffer',
+        Number.isInteger(count) && count > 0 ? count : 1,
+      );
+    }
     send(rt, { type: controls.has(type) ? HOST_CONTROL : HOST_UP, event });
   };
 
@@ -987,8 +992,6 @@ export function createChildHostLogic(
           send(rt, { type: HOST_EMIT, event: emitted });
         return;
       }
-      case CHILD_DROPPED:
-        return drop(rt, event.id, 'child-buffer', event.count);
       case START_LATER: {
         const slot = rt.slots.get(event.id);
         if (!slot || slot.ref || rt.draining || rt.finished) return;

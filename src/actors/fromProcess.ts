@@ -18,7 +18,7 @@ import type {
   Snapshot,
 } from 'xstate';
 import { toError } from '../errors.js';
-import { registerLedger, reportDropped } from './ledger.js';
+import { CHILD_DROPPED, registerLedger } from './ledger.js';
 import { markShutdownAware } from './shutdownAware.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
@@ -183,7 +183,9 @@ export function fromProcess<
               pending.shift();
               runtime.dropped++;
               // Counted and reported: to the supervisor hosting this run, or here.
-              if (!reportDropped(scope.self, 1)) {
+              const parent = scope.self._parent;
+              if (parent) parent.send({ type: CHILD_DROPPED, count: 1 });
+              else {
                 scope.logger?.(
                   `fromProcess "${scope.self.id}": ${runtime.dropped} early message(s) dropped (more than ${MAX_BUFFERED_MESSAGES} waiting for a handler)`,
                 );

@@ -27,8 +27,13 @@ interface Internals {
 
 const guarded = new WeakSet<AnyActorRef>();
 
-/** Events made by the supervision layer itself: only these are honoured as its internal events. */
-const genuine = new WeakSet<object>();
+/**
+ * The mark of events made by the supervision layer itself: only these are honoured as its
+ * internal events. A private symbol, so nobody else can write it, set as a non-enumerable
+ * property, so copying an event (`{ ...event }`) does not copy the mark.
+ */
+const TRUSTED: unique symbol = Symbol('xstate-supervisor.trusted');
+const MARK: PropertyDescriptor = { value: true };
 
 /**
  * Marks an event as made by the supervision layer itself, so the host or machine that gets it
@@ -41,8 +46,7 @@ const genuine = new WeakSet<object>();
  * ```
  */
 export function trusted<T extends object>(event: T): T {
-  genuine.add(event);
-  return event;
+  return Object.defineProperty(event, TRUSTED, MARK);
 }
 
 /**
@@ -55,7 +59,7 @@ export function trusted<T extends object>(event: T): T {
  * ```
  */
 export function isTrusted(event: object): boolean {
-  return genuine.has(event);
+  return (event as { [TRUSTED]?: boolean })[TRUSTED] === true;
 }
 
 /**

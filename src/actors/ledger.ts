@@ -4,8 +4,8 @@
  * A `fromProcess` run keeps the messages that arrive before it registers a handler. If the run
  * fails before registering one (a client still connecting), those messages were never handled;
  * the child host takes them back with {@link takeUndelivered} and hands them to the next run.
- * Messages a child drops on purpose (its buffer is full) are reported through
- * {@link watchDrops}, so nothing is dropped silently. Any actor logic can take part by
+ * Messages a child drops on purpose (its buffer is full) are reported to its parent with a
+ * {@link CHILD_DROPPED} event, so nothing is dropped silently. Any actor logic can take part by
  * registering a ledger for its actor.
  */
 import type { AnyActorRef, EventObject } from 'xstate';
@@ -17,7 +17,6 @@ export interface Ledger {
 }
 
 const ledgers = new WeakMap<AnyActorRef, Ledger>();
-const dropWatchers = new WeakMap<AnyActorRef, (count: number) => void>();
 
 /**
  * Registers the ledger of an actor; called by the actor logic when its actor starts.
@@ -51,34 +50,7 @@ export function takeUndelivered(actor: AnyActorRef): EventObject[] {
 }
 
 /**
- * Asks to be told when `actor` drops messages on purpose (its buffer overflowed).
- *
- * @example
- *
- * ```ts
- * watchDrops(run, (count) => console.warn(`${count} messages dropped`));
- * ```
+ * The event a child sends its parent when it dropped messages on purpose (`count` of them); a
+ * supervisor or group counts them and reports them as `message.dropped`.
  */
-export function watchDrops(actor: AnyActorRef, watcher: (count: number) => void): void {
-  dropWatchers.set(actor, watcher);
-}
-
-/**
- * Reports that `actor` dropped `count` messages: to its watcher, if it has one. Returns false
- * when nobody watches (the caller then reports it some other way).
- *
- * @example
- *
- * ```ts
- * if (buffer.length > MAX) {
- *   buffer.shift();
- *   reportDropped(self, 1);
- * }
- * ```
- */
-export function reportDropped(actor: AnyActorRef, count: number): boolean {
-  const watcher = dropWatchers.get(actor);
-  if (!watcher) return false;
-  watcher(count);
-  return true;
-}
+export const CHILD_DROPPED = 'supervisor.messagesDropped';

@@ -65,7 +65,7 @@ import {
   SHUTDOWN_ORDERS,
   type ShutdownOrder,
 } from '../policy/restart.js';
-import { escalationHop, harden } from './harden.js';
+import { emitReported, escalationHop, harden } from './harden.js';
 import { MAX_PENDING_MESSAGES } from './supervisor.js';
 
 /** Internal event: the group fails with the error it gave up with. */
@@ -414,16 +414,17 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
         }),
       ),
       announceShutdown: emit({ type: 'shutdown.started' as const, ...names, childId: '*' }),
-      report: enqueueActions(({ event, enqueue }) => {
+      emitReport: ({ event, self }) =>
+        emitReported(self, (event as unknown as { events: LifecycleEvent[] }).events),
+      recordReport: assign(({ event }) => {
         const { events, counts } = event as unknown as {
           events: LifecycleEvent[];
           counts: ChildCounts;
         };
-        for (const lifecycle of events) enqueue.emit(lifecycle);
         let lastError: ErrorSummary | undefined;
         for (const lifecycle of events)
           if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
-        enqueue.assign(lastError ? { ...counts, lastError } : counts);
+        return lastError ? { ...counts, lastError } : counts;
       }),
       refuse: enqueueActions(({ context, event, enqueue }) => {
         const e = event as AnyEventObject;
@@ -541,7 +542,7 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
         },
         initial: 'active',
         on: {
-          [HOST_REPORT]: { guard: 'fromChildSet', actions: 'report' },
+          [HOST_REPORT]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
           [HOST_REFUSED]: { guard: 'fromChildSet', actions: 'refuse' },
           [HOST_EMIT]: { guard: 'fromChildSet', actions: 'reemit' },
           [HOST_UP]: { guard: 'fromChildSet', actions: 'passUp' },

@@ -84,6 +84,25 @@ function isReal(
 interface ListenerScope {
   self: AnyActorRef & { eventListeners?: Map<string, Set<(event: EventObject) => void>> };
   emit: (event: EventObject) => void;
+  defer: (fn: () => void) => void;
+}
+
+const emitters = new WeakMap<AnyActorRef, (events: readonly EventObject[]) => void>();
+
+/**
+ * Emits the lifecycle events a child host reported to its machine `self`, after the step, to
+ * the machine's listeners (`actor.on(...)`), as XState's `emit` does; `observeLifecycle` hears
+ * them from the report itself. One action per report instead of one per event keeps an
+ * immediate restart cheaper than XState's own re-entry.
+ *
+ * @example
+ *
+ * ```ts
+ * actions: { report: ({ self, event }) => emitReported(self, event.events) }
+ * ```
+ */
+export function emitReported(self: AnyActorRef, events: readonly EventObject[]): void {
+  if (events.length > 0) emitters.get(self)?.(events);
 }
 
 /**
@@ -93,8 +112,12 @@ interface ListenerScope {
  */
 function guardListeners(scope: ListenerScope): void {
   const listeners = scope.self.eventListeners;
-  if (!(listeners instanceof Map)) return;
+  if (!(listeners instanceof Map)) {
+    emitters.set(scope.self, (events) => scope.defer(() => events.forEach(scope.emit)));
+    return;
+  }
   let reported = false;
+  emitters.set(scope.self, (events) => scope.defer(() => events.forEach(scope.emit)));
   scope.emit = (event) => {
     const named = listeners.get(event.type);
     const wildcard = listeners.get('*');

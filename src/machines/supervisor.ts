@@ -70,7 +70,14 @@ import {
   type RestartType,
   resolveRestartPolicy,
 } from '../policy/options.js';
-import { escalationHop, harden } from './harden.js';
+import { emitReported, escalationHop, harden } from './harden.js';
+
+/** A child host's report, as the machine reads it. */
+interface Report {
+  events: LifecycleEvent[];
+  counts: ChildCounts;
+  child?: ChildView;
+}
 
 export { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../policy/options.js';
 /** Immediate (zero-delay) restarts in a row before the supervisor yields to the event loop. */
@@ -332,29 +339,21 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
         event.type !== HEALTHY,
     },
     actions: {
-      report: enqueueActions(({ context, event, enqueue }) => {
-        const {
-          events,
-          counts,
-          child: view,
-        } = event as unknown as {
-          events: LifecycleEvent[];
-          counts: ChildCounts;
-          child?: ChildView;
-        };
+      emitReport: ({ event, self }) => emitReported(self, (event as unknown as Report).events),
+      recordReport: assign(({ context, event }) => {
+        const { events, counts, child: view } = event as unknown as Report;
         let lastError = context.lastError;
         for (const lifecycle of events) {
-          enqueue.emit(lifecycle);
           if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
         }
-        enqueue.assign({
+        return {
           failures: view ? view.failures : context.failures,
           restarts: counts.restarts,
           nextDelayMs: view ? view.delayMs : context.nextDelayMs,
           pendingMessages: view ? view.pending : 0,
           droppedMessages: counts.droppedMessages,
           lastError,
-        });
+        };
       }),
       reemit: enqueueActions(({ event, enqueue }) => {
         const emitted = (event as AnyEventObject).event as AnyEventObject;
@@ -472,7 +471,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       onError: { target: '.failed', actions: 'prepareEscalation' },
     },
     on: {
-      [HOST_REPORT]: { guard: 'fromHost', actions: 'report' },
+      [HOST_REPORT]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
       [HOST_EMIT]: { guard: 'fromHost', actions: 'reemit' },
       [HOST_UP]: { guard: 'fromHost', actions: 'passUp' },
       [HOST_CONTROL]: { guard: 'fromHost', actions: 'control' },
