@@ -244,8 +244,12 @@ interface Slot {
   /** The grace period it is stopping within, while `view.status` is `'stopping'`. */
   grace: GraceBatch | null;
   pending: Pending;
-  /** Undoes the current run's emitted-event listener. */
-  unlisten: (() => void) | null;
+  /** The current run's emitted-event listener. */
+  listening: { unsubscribe(): void } | null;
+  /** The parent of the child's runs (see `relayOf`). */
+  relay: AnyActorRef | null;
+  /** Passes what a run emits to the host. */
+  onEmit: ((emitted: EventObject) => void) | null;
   /** The output of the last run that completed. */
   output: unknown;
 }
@@ -339,7 +343,6 @@ export function createChildHostLogic(
   const { ownerId, mode, strategy, backoff, maxRestarts, resetAfterMs, shutdownOrder, random } =
     config;
   const controls = new Set(config.controls);
-  const names = (childId: string) => ({ supervisorId: ownerId, childId });
 
   const lifecycle = (rt: Runtime, event: LifecycleEvent) => {
     rt.outbox.push(event);
@@ -363,7 +366,8 @@ export function createChildHostLogic(
     }
     const event: LifecycleEvent & { type: 'message.dropped' } = {
       type: 'message.dropped',
-      ...names(childId),
+      supervisorId: ownerId,
+      childId: childId,
       count,
       reason,
     };
@@ -431,7 +435,7 @@ export function createChildHostLogic(
     rt.dirty = true;
     if (reload) {
       ref.send({ type: 'reload' });
-      lifecycle(rt, { type: 'reload.sent', ...names(slot.spec.id) });
+      lifecycle(rt, { type: 'reload.sent', supervisorId: ownerId, childId: slot.spec.id });
     }
     for (const message of messages) {
       if (slot.ref !== ref || !slot.started) {
@@ -441,6 +445,35 @@ export function createChildHostLogic(
       }
       ref.send(message);
     }
+  };
+
+  /**
+   * The parent every run of a child gets: the host itself, but what a run sends its parent
+   * comes to the host marked with the slot and the run, so the host knows who sent it. One per
+   * child, made at its first start.
+   */
+  const relayOf = (rt: Runtime, slot: Slot): AnyActorRef => {
+    if (slot.relay) return slot.relay;
+    const host = rt.scope.self;
+    const relay = Object.create(host) as AnyActorRef & {
+      _send(event: unknown): void;
+      send(event: unknown): void;
+    };
+    const id = slot.spec.id;
+    relay._send = (event: unknown) => {
+      rt.post(trusted({ type: FROM_CHILD, id, run: slot.ref, event }));
+    };
+    // `send` of an actor is bound to it; the relay's must reach the relay, as XState's would.
+    const system = host.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
+    relay.send = (event: unknown) =>
+      typeof system._relay === 'function'
+        ? system._relay(undefined, relay, event)
+        : relay._send(event);
+    slot.onEmit = (emitted: EventObject) => {
+      rt.post(trusted({ type: EMITTED, id, run: slot.ref, event: emitted }));
+    };
+    slot.relay = relay;
+    return relay;
   };
 
   const start = (rt: Runtime, slot: Slot, isRestart: boolean) => {
@@ -455,21 +488,13 @@ export function createChildHostLogic(
       rt.counts.running++;
       rt.snapshot.views[spec.id] = slot.view;
     }
-    lifecycle(rt, { type: 'child.started', ...names(spec.id), restarts: slot.view.restarts });
-    const host = rt.scope.self;
-    let run: AnyActorRef | null = null;
-    // The run's parent: the host itself, but everything the run sends its parent comes to
-    // the host marked with the slot and the run, so the host knows who sent it.
-    const relay = Object.create(host) as AnyActorRef & { _send(event: unknown): void };
-    relay._send = (event: unknown) => {
-      rt.post(trusted({ type: FROM_CHILD, id: spec.id, run, event }));
-    };
-    // `send` of an actor is bound to it; the relay's must reach the relay, as XState's would.
-    const system = host.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
-    relay.send = (event: unknown) =>
-      typeof system._relay === 'function'
-        ? system._relay(undefined, relay, event)
-        : relay._send(event);
+    lifecycle(rt, {
+      type: 'child.started',
+      supervisorId: ownerId,
+      childId: spec.id,
+      restarts: slot.view.restarts,
+    });
+    const relay = relayOf(rt, slot);
     let input: unknown;
     try {
       input = spec.input(rt.snapshot.input);
@@ -487,15 +512,11 @@ export function createChildHostLogic(
       );
       return;
     }
-    run = createActor(spec.logic, { id: spec.id, parent: relay, input });
+    const run = createActor(spec.logic, { id: spec.id, parent: relay, input });
     slot.ref = run;
     slot.started = false;
     rt.snapshot.children[spec.id] = run;
-    const current = run;
-    const subscription = run.on('*', (emitted: EventObject) => {
-      rt.post(trusted({ type: EMITTED, id: spec.id, run: current, event: emitted }));
-    });
-    slot.unlisten = () => subscription.unsubscribe();
+    slot.listening = run.on('*', slot.onEmit!);
     run.start();
     if (slot.ref === run && run.getSnapshot().status === 'active') {
       slot.started = true;
@@ -510,8 +531,8 @@ export function createChildHostLogic(
   const detach = (rt: Runtime, slot: Slot) => {
     const { children } = rt.snapshot;
     if (slot.ref && children[slot.spec.id] === slot.ref) delete children[slot.spec.id];
-    slot.unlisten?.();
-    slot.unlisten = null;
+    slot.listening?.unsubscribe();
+    slot.listening = null;
     slot.ref = null;
     slot.started = false;
     cancel(rt, slot.stable);
@@ -570,7 +591,7 @@ export function createChildHostLogic(
       return true;
     }
     setStatus(rt, slot, 'stopping');
-    lifecycle(rt, { type: 'shutdown.started', ...names(slot.spec.id) });
+    lifecycle(rt, { type: 'shutdown.started', supervisorId: ownerId, childId: slot.spec.id });
     joinGrace(rt, slot);
     ref.send({ type: 'shutdown' });
     return false;
@@ -592,7 +613,8 @@ export function createChildHostLogic(
     if (forced) {
       lifecycle(rt, {
         type: 'child.forced',
-        ...names(childId),
+        supervisorId: ownerId,
+        childId: childId,
         shutdownTimeoutMs: slot.spec.shutdownTimeoutMs,
         cause: forced,
       });
@@ -600,11 +622,12 @@ export function createChildHostLogic(
       // It failed while stopping: it has stopped, and the error is worth knowing.
       lifecycle(rt, {
         type: 'child.failed',
-        ...names(childId),
+        supervisorId: ownerId,
+        childId: childId,
         error: summarizeError(error.error),
         failures: slot.view.failures + 1,
       });
-    } else lifecycle(rt, { type: 'child.stopped', ...names(childId) });
+    } else lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: childId });
     const purpose = slot.purpose;
     if (purpose === 'drain') {
       if (forced) rt.forced.push(childId);
@@ -683,11 +706,12 @@ export function createChildHostLogic(
       if (failed) {
         lifecycle(rt, {
           type: 'child.failed',
-          ...names(childId),
+          supervisorId: ownerId,
+          childId: childId,
           error: summarizeError(error),
           failures: slot.view.failures + 1,
         });
-      } else lifecycle(rt, { type: 'child.completed', ...names(childId) });
+      } else lifecycle(rt, { type: 'child.completed', supervisorId: ownerId, childId: childId });
       if (rt.draining) {
         rt.stopped.push(childId);
         for (const path of forcedIn(result)) rt.forced.push(`${childId}/${path}`);
@@ -701,11 +725,12 @@ export function createChildHostLogic(
       rt.counts.failures++;
       lifecycle(rt, {
         type: 'child.failed',
-        ...names(childId),
+        supervisorId: ownerId,
+        childId: childId,
         error: summarizeError(error),
         failures: slot.view.failures,
       });
-    } else lifecycle(rt, { type: 'child.completed', ...names(childId) });
+    } else lifecycle(rt, { type: 'child.completed', supervisorId: ownerId, childId: childId });
     let notWorthIt = false;
     if (failed && config.shouldRestart) {
       try {
@@ -740,7 +765,8 @@ export function createChildHostLogic(
     setStatus(rt, slot, 'backingOff');
     lifecycle(rt, {
       type: 'restart.scheduled',
-      ...names(childId),
+      supervisorId: ownerId,
+      childId: childId,
       delayMs,
       failures: slot.view.failures,
     });
@@ -779,7 +805,7 @@ export function createChildHostLogic(
       if (!stopSlot(rt, member, 'restart')) round.pending++;
       else if (member.spec.restart === 'temporary') {
         leaveRound(rt, member, false);
-        lifecycle(rt, { type: 'child.stopped', ...names(member.spec.id) });
+        lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: member.spec.id });
         forget(rt, member);
       } else setStatus(rt, member, 'backingOff');
     }
@@ -796,7 +822,7 @@ export function createChildHostLogic(
       for (const slot of rt.slots.values()) {
         if (slot.view.status === 'backingOff') {
           // Waiting to restart: nothing runs, so it stops at once.
-          lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+          lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
           rt.stopped.push(slot.spec.id);
           forget(rt, slot);
         } else if (slot.view.status === 'stopping') {
@@ -807,7 +833,7 @@ export function createChildHostLogic(
       else {
         for (const slot of running) {
           if (stopSlot(rt, slot, 'drain')) {
-            lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+            lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
             rt.stopped.push(slot.spec.id);
             forget(rt, slot);
           }
@@ -834,7 +860,7 @@ export function createChildHostLogic(
       const slot = rt.stopQueue.pop()!;
       if (!rt.slots.has(slot.spec.id)) continue;
       if (stopSlot(rt, slot, 'drain')) {
-        lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+        lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
         rt.stopped.push(slot.spec.id);
         forget(rt, slot);
       }
@@ -898,7 +924,9 @@ export function createChildHostLogic(
     streak: 0,
     grace: null,
     pending: { reload: false, messages: [] },
-    unlisten: null,
+    listening: null,
+    relay: null,
+    onEmit: null,
     output: undefined,
   });
 
@@ -924,7 +952,7 @@ export function createChildHostLogic(
     slot.view.failures = 0;
     slot.view.delayMs = 0;
     slot.streak = 0;
-    lifecycle(rt, { type: 'child.healthy', ...names(slot.spec.id) });
+    lifecycle(rt, { type: 'child.healthy', supervisorId: ownerId, childId: slot.spec.id });
   };
 
   /** Something the current run of a child sent its parent. */
@@ -1070,12 +1098,12 @@ export function createChildHostLogic(
         if (slot.view.status === 'backingOff') {
           leaveRound(rt, slot, false);
           forget(rt, slot);
-          lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+          lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
           checkEmpty(rt);
           return;
         }
         if (stopSlot(rt, slot, 'remove')) {
-          lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+          lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
           forget(rt, slot);
           checkEmpty(rt);
         }
@@ -1097,7 +1125,8 @@ export function createChildHostLogic(
         if (message.type === 'reload' && reached > 0) {
           lifecycle(rt, {
             type: 'reload.sent',
-            ...names(mode === 'supervisor' ? rt.slots.keys().next().value! : '*'),
+            supervisorId: ownerId,
+            childId: mode === 'supervisor' ? rt.slots.keys().next().value! : '*',
           });
         }
         return;
