@@ -131,7 +131,28 @@ export type ChildHostSnapshot = Snapshot<undefined> & {
   views: Record<string, ChildView>;
   /** The owner's input, which children's inputs are made from. */
   input: unknown;
+  /** What a persisted host kept, until the restored host has started from it. */
+  restored?: PersistedHost;
 };
+
+/** A child as a persisted host keeps it: plain data. */
+export interface PersistedChild {
+  id: string;
+  view: ChildView;
+  pending: { reload: boolean; messages: EventObject[] };
+  /** The persisted snapshot of its run, when it was running. */
+  run?: unknown;
+}
+
+/** What a persisted child host keeps: its children, counts and restart window. */
+export interface PersistedHost {
+  children: PersistedChild[];
+  counts: ChildCounts;
+  /** Restarts inside the restart window when it was persisted. */
+  window: number;
+  /** It was shutting its children down. */
+  draining: boolean;
+}
 
 /** Counts reported to the machine with every report. */
 export interface ChildCounts {
@@ -301,6 +322,8 @@ interface Runtime {
 }
 
 const runtimes = new WeakMap<AnyActorRef, Runtime>();
+/** The runtime of each live host snapshot (it is updated in place), for persisting it. */
+const bySnapshot = new WeakMap<object, Runtime>();
 
 const sameCounts = (a: ChildCounts, b: ChildCounts) =>
   a.running === b.running &&
@@ -476,7 +499,7 @@ export function createChildHostLogic(
     return relay;
   };
 
-  const start = (rt: Runtime, slot: Slot, isRestart: boolean) => {
+  const start = (rt: Runtime, slot: Slot, isRestart: boolean, restored?: unknown) => {
     const { spec } = slot;
     slot.purpose = null;
     slot.round = null;
@@ -512,7 +535,22 @@ export function createChildHostLogic(
       );
       return;
     }
-    const run = createActor(spec.logic, { id: spec.id, parent: relay, input });
+    let run: AnyActorRef | undefined;
+    if (restored !== undefined) {
+      // The run's own persisted snapshot, where its logic can restore it; else a fresh run.
+      try {
+        run = createActor(spec.logic, {
+          id: spec.id,
+          parent: relay,
+          input,
+          snapshot: restored as Snapshot<unknown>,
+        });
+        if (run.getSnapshot()?.status !== 'active') run = undefined;
+      } catch {
+        run = undefined;
+      }
+    }
+    run ??= createActor(spec.logic, { id: spec.id, parent: relay, input });
     slot.ref = run;
     slot.started = false;
     rt.snapshot.children[spec.id] = run;
@@ -520,7 +558,11 @@ export function createChildHostLogic(
     run.start();
     if (slot.ref === run && run.getSnapshot().status === 'active') {
       slot.started = true;
-      if (isRestart && resetAfterMs !== false && slot.view.failures > 0) {
+      if (
+        (isRestart || restored !== undefined) &&
+        resetAfterMs !== false &&
+        slot.view.failures > 0
+      ) {
         slot.stable = schedule(rt, { type: STABLE, id: spec.id, run }, resetAfterMs);
       }
       deliverPending(rt, slot);
@@ -1136,6 +1178,66 @@ export function createChildHostLogic(
     }
   };
 
+  /**
+   * Starts a restored host from what it kept. A child that was running runs again, from its
+   * run's persisted snapshot where its logic can restore it; a child that was waiting to
+   * restart restarts at once (the time spent persisted is unknown, and likely longer than the
+   * delay); failure counts, restart counts and kept messages carry over; restarts that were
+   * inside the restart window leave it one full window after the restore. A host persisted
+   * while shutting down is restored done: its children are not started again.
+   */
+  const restore = (rt: Runtime, kept: PersistedHost) => {
+    const specs = new Map(initial.map((spec) => [spec.id, spec]));
+    rt.counts.restarts = kept.counts.restarts;
+    rt.counts.failures = kept.counts.failures;
+    rt.counts.droppedMessages = kept.counts.droppedMessages;
+    if (maxRestarts && kept.window > 0) {
+      rt.window.count = kept.window;
+      schedule(rt, { type: WINDOW_EXPIRED, count: kept.window }, maxRestarts.withinMs);
+    }
+    if (kept.draining) {
+      rt.draining = true;
+      for (const child of kept.children) rt.stopped.push(child.id);
+      continueDrain(rt);
+      return;
+    }
+    const waiting: Slot[] = [];
+    for (const child of kept.children) {
+      // Children added with `add` are not part of the logic, so they cannot come back.
+      const spec = specs.get(child.id);
+      if (!spec) continue;
+      const slot = newSlot(spec);
+      slot.view.failures = child.view.failures;
+      slot.view.restarts = child.view.restarts;
+      slot.view.delayMs = child.view.delayMs;
+      slot.pending = { reload: child.pending.reload, messages: [...child.pending.messages] };
+      slot.view.pending = pendingSize(slot.pending);
+      rt.slots.set(spec.id, slot);
+      if (child.view.status === 'running' || child.view.status === 'stopping') {
+        start(rt, slot, false, child.run);
+      } else {
+        slot.view.status = 'backingOff';
+        rt.counts.backingOff++;
+        rt.snapshot.views[spec.id] = slot.view;
+        waiting.push(slot);
+      }
+    }
+    if (waiting.length === 0) return;
+    if (mode === 'supervisor') send(rt, { type: HOST_WAIT, delayMs: 0 });
+    else {
+      const round: Round = {
+        id: `r${++rt.timerSeq}`,
+        slots: waiting,
+        pending: 0,
+        delayMs: 0,
+        timer: null,
+      };
+      for (const slot of waiting) slot.round = round;
+      rt.rounds.set(round.id, round);
+      scheduleRound(rt, round);
+    }
+  };
+
   return {
     transition(snapshot, event, scope) {
       if (snapshot.status !== 'active') return snapshot;
@@ -1207,6 +1309,14 @@ export function createChildHostLogic(
         post: (event) => self._send(event),
       };
       runtimes.set(self, rt);
+      bySnapshot.set(snapshot, rt);
+      const restored = snapshot.restored;
+      if (restored) {
+        delete snapshot.restored;
+        restore(rt, restored);
+        flush(rt);
+        return;
+      }
       for (const spec of initial) {
         const slot = newSlot(spec);
         rt.slots.set(spec.id, slot);
@@ -1236,8 +1346,42 @@ export function createChildHostLogic(
       views: {},
       input,
     }),
-    // Actor refs are not data: a persisted host keeps its views only.
-    getPersistedSnapshot: (snapshot) => ({ ...snapshot, children: {} }),
+    getPersistedSnapshot: (snapshot) => {
+      const rt = bySnapshot.get(snapshot);
+      const persisted: ChildHostSnapshot = {
+        ...snapshot,
+        children: {},
+        views: { ...snapshot.views },
+      };
+      if (!rt) return persisted;
+      persisted.restored = {
+        children: [...rt.slots.values()].map((slot) => {
+          const child: PersistedChild = {
+            id: slot.spec.id,
+            view: { ...slot.view },
+            pending: { reload: slot.pending.reload, messages: [...slot.pending.messages] },
+          };
+          if (slot.ref && slot.started) child.run = slot.ref.getPersistedSnapshot();
+          return child;
+        }),
+        counts: { ...rt.counts },
+        window: rt.window.count,
+        draining: rt.draining,
+      };
+      return persisted;
+    },
+    restoreSnapshot: (persisted) => {
+      const snapshot = persisted as ChildHostSnapshot;
+      return {
+        status: 'active',
+        output: undefined,
+        error: undefined,
+        children: {},
+        views: {},
+        input: snapshot.input,
+        ...(snapshot.restored ? { restored: snapshot.restored } : {}),
+      };
+    },
   };
 }
 
