@@ -105,12 +105,14 @@ export function createOperations(group: AnyActorRef, options: OperationsOptions)
     }
   };
 
-  const pidOf = (name: string): Promise<number | string> =>
+  /** The pid of a child process once it is spawned; null for a child that is no OS process. */
+  const pidOf = (name: string): Promise<number | null | string> =>
     new Promise((resolve) => {
       const ref = tracker.members().get(name)?.ref;
       if (!ref) return resolve('it ended at once');
       const check = (snapshot: { status: string; pid?: number; error?: unknown }) => {
         if (snapshot.pid !== undefined) return snapshot.pid;
+        if (!('pid' in snapshot)) return null;
         if (snapshot.status !== 'active') {
           const error = snapshot.error as Error | undefined;
           return error ? `${error.name}: ${error.message}` : 'it ended at once';
@@ -169,9 +171,8 @@ export function createOperations(group: AnyActorRef, options: OperationsOptions)
     if (!result) return { name, ok: false, message: gone() };
     if (!result.ok) return { name, ok: false, message: `not started: ${result.reason}` };
     const pid = await pidOf(name);
-    return typeof pid === 'number'
-      ? { name, ok: true, message: `${verb} (pid ${pid})` }
-      : { name, ok: false, message: `not started: ${pid}` };
+    if (typeof pid === 'string') return { name, ok: false, message: `not started: ${pid}` };
+    return { name, ok: true, message: pid === null ? verb : `${verb} (pid ${pid})` };
   };
 
   const act = async (action: ControlAction, name: string): Promise<ActionResult> => {

@@ -144,6 +144,7 @@ export function systemdUnits(o: SystemdExport): UnitFile[] {
       // Set last, so that it wins over a PORT of the env files, as under xsup.
       `ExecStart=/usr/bin/env PORT=${instance.port} /bin/sh -c ${execArgument(shellCommand(instance.entry.command))}`,
       '# SIGHUP to every process of the service, as xsup reloads.',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd expands ${MAINPID} itself
       'ExecReload=/bin/kill -s HUP -- -${MAINPID}',
       '# SIGTERM to every process of the service, SIGKILL to what is left after the grace period.',
       'KillMode=control-group',

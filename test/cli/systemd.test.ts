@@ -10,7 +10,6 @@ import {
   type SystemdExport,
   systemdEnvWarnings,
   systemdUnits,
-  writeUnits,
 } from '../../src/cli/systemd.js';
 import { collector } from '../fixtures/processes.js';
 
@@ -75,6 +74,7 @@ describe('xsup export systemd: the units', () => {
         'EnvironmentFile=/srv/shop/.env',
         'ExecStart=/usr/bin/env PORT=5001 /bin/sh -c "exec node server.js --port $$PORT"',
         '# SIGHUP to every process of the service, as xsup reloads.',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's own ${MAINPID}
         'ExecReload=/bin/kill -s HUP -- -${MAINPID}',
         '# SIGTERM to every process of the service, SIGKILL to what is left after the grace period.',
         'KillMode=control-group',
