@@ -96,7 +96,7 @@ describe('the status tracker', () => {
       uptimeMs: null,
     });
     await t.advance(40);
-    expect(t.status().flaky.restartInMs).toBe(60);
+    expect(t.status().flaky!.restartInMs).toBe(60);
     await t.advance(60);
     await settle();
     expect(t.status().flaky).toMatchObject({
@@ -105,10 +105,10 @@ describe('the status tracker', () => {
       failures: 1,
       uptimeMs: 0,
     });
-    expect(t.status().web.uptimeMs).toBe(100);
+    expect(t.status().web!.uptimeMs).toBe(100);
     // The group resets the failures after twice the longest delay of running (2000 ms).
     await t.advance(1999);
-    expect(t.status().flaky.failures).toBe(1);
+    expect(t.status().flaky!.failures).toBe(1);
     await t.advance(1);
     expect(t.status().flaky).toMatchObject({ failures: 0, restarts: 1, uptimeMs: 2000 });
     t.operations.close();
@@ -174,7 +174,7 @@ describe('the control operations', () => {
     await settle();
     expect(results(await stop)).toEqual(['web: stopped']);
     expect(t.web.runs[0]!.live).toBe(false);
-    expect(t.status().web.state).toBe('stopped');
+    expect(t.status().web!.state).toBe('stopped');
     expect(results(await t.operations.handle({ command: 'stop', names: ['web'] }))).toEqual([
       'web: already stopped',
     ]);
