@@ -8,8 +8,6 @@
  * `xsup check [Procfile]` validates the file and prints what it would run.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AnyActorRef } from 'xstate';
 import { GROUP_STRATEGIES } from '../actors/childSet.js';
@@ -36,7 +34,7 @@ import { createOperations, isKeeper, type Operations } from './operations.js';
 import { type ProcfileEntry, ProcfileError, readProcfile } from './procfile.js';
 import { remoteAction, remoteStatus, socketPath } from './remote.js';
 import { createStatusTracker, type StatusTracker } from './status.js';
-import { systemdEnvWarnings, systemdUnits, writeUnits } from './systemd.js';
+import { exportSystemd } from './systemd.js';
 import { timestamped } from './timestamps.js';
 import { UsageError } from './usage.js';
 
@@ -295,54 +293,6 @@ export async function main(
         io.stdout.write(`  ${entry.name.padEnd(width)}  ${entry.command}\n`);
     });
 
-  /** The flags of the restart policy: `xsup start` runs by them, `xsup export` writes them. */
-  const withPolicy = (command: Command) =>
-    command
-      .addOption(
-        new Option('--backoff-initial <ms>', 'delay before the first restart')
-          .default(200)
-          .argParser(integer('--backoff-initial', 0, MAX_TIMER_MS)),
-      )
-      .addOption(
-        new Option('--backoff-max <ms>', 'longest delay between restarts')
-          .default(30_000)
-          .argParser(integer('--backoff-max', 0, MAX_TIMER_MS)),
-      )
-      .addOption(
-        new Option('--backoff-factor <n>', 'growth of the delay per failure')
-          .default(2)
-          .argParser(factor),
-      )
-      .addOption(
-        new Option(
-          '--max-restarts <count>',
-          'give up after more restarts than this within the window (default: unlimited)',
-        ).argParser(integer('--max-restarts', 0, Number.MAX_SAFE_INTEGER)),
-      )
-      .addOption(
-        new Option('--max-restarts-window <ms>', 'the window of --max-restarts')
-          .default(60_000)
-          .argParser(integer('--max-restarts-window', 1, MAX_TIMER_MS)),
-      )
-      .addOption(
-        new Option('--strategy <name>', 'what a failure does')
-          .choices([...GROUP_STRATEGIES])
-          .default('one-for-one'),
-      )
-      .addOption(
-        new Option('--restart <type>', 'when a process that ended is started again')
-          .choices([...RESTART_TYPES])
-          .default('permanent'),
-      )
-      .addOption(
-        new Option(
-          '--shutdown-timeout <ms>',
-          'grace period of each process after SIGTERM, then SIGKILL',
-        )
-          .default(10_000)
-          .argParser(integer('--shutdown-timeout', 0, MAX_TIMER_MS)),
-      );
-
   const withRun = (command: Command) =>
     command
       .option(
@@ -363,17 +313,59 @@ export async function main(
         ).argParser(formationArg),
       );
 
-  withRun(
-    withPolicy(
-      program
-        .command('start')
-        .description(
-          'start the processes of a Procfile and keep them running; on a running xsup, start the named processes there',
-        )
-        .argument('[procfile]', 'path of the Procfile (default: ./Procfile)')
-        .argument('[names...]', 'run only these processes'),
-    ),
+  const start = withRun(
+    program
+      .command('start')
+      .description(
+        'start the processes of a Procfile and keep them running; on a running xsup, start the named processes there',
+      )
+      .argument('[procfile]', 'path of the Procfile (default: ./Procfile)')
+      .argument('[names...]', 'run only these processes'),
   )
+    .addOption(
+      new Option('--backoff-initial <ms>', 'delay before the first restart')
+        .default(200)
+        .argParser(integer('--backoff-initial', 0, MAX_TIMER_MS)),
+    )
+    .addOption(
+      new Option('--backoff-max <ms>', 'longest delay between restarts')
+        .default(30_000)
+        .argParser(integer('--backoff-max', 0, MAX_TIMER_MS)),
+    )
+    .addOption(
+      new Option('--backoff-factor <n>', 'growth of the delay per failure')
+        .default(2)
+        .argParser(factor),
+    )
+    .addOption(
+      new Option(
+        '--max-restarts <count>',
+        'give up after more restarts than this within the window (default: unlimited)',
+      ).argParser(integer('--max-restarts', 0, Number.MAX_SAFE_INTEGER)),
+    )
+    .addOption(
+      new Option('--max-restarts-window <ms>', 'the window of --max-restarts')
+        .default(60_000)
+        .argParser(integer('--max-restarts-window', 1, MAX_TIMER_MS)),
+    )
+    .addOption(
+      new Option('--strategy <name>', 'what a failure does')
+        .choices([...GROUP_STRATEGIES])
+        .default('one-for-one'),
+    )
+    .addOption(
+      new Option('--restart <type>', 'when a process that ended is started again')
+        .choices([...RESTART_TYPES])
+        .default('permanent'),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-timeout <ms>',
+        'grace period of each process after SIGTERM, then SIGKILL',
+      )
+        .default(10_000)
+        .argParser(integer('--shutdown-timeout', 0, MAX_TIMER_MS)),
+    )
     .addOption(
       new Option('--health <port>', 'serve /livez and /readyz on this loopback port').argParser(
         integer('--health', 0, 65_535),
@@ -516,16 +508,21 @@ export async function main(
       exitCode = await remoteStatus(io, socketPath(options.socket, options.procfile), options.json);
     });
 
-  withRun(
-    withPolicy(
-      program
-        .command('export')
-        .description('write units for an init system that run the processes as xsup would')
-        .addArgument(new Argument('<format>', 'the init system').choices(['systemd']))
-        .argument('<dir>', 'directory to write the units into (made when missing)')
-        .argument('[procfile]', 'path of the Procfile', 'Procfile'),
-    ),
-  )
+  const exporter = withRun(
+    program
+      .command('export')
+      .description('write units for an init system that run the processes as xsup would')
+      .addArgument(new Argument('<format>', 'the init system').choices(['systemd']))
+      .argument('<dir>', 'directory to write the units into (made when missing)')
+      .argument('[procfile]', 'path of the Procfile', 'Procfile'),
+  );
+  // The restart policy, as `xsup start` takes it: the units carry it over.
+  for (const option of start.options) {
+    if (/^--(backoff|max-restarts|restart|shutdown-timeout)/.test(option.long ?? '')) {
+      exporter.addOption(option);
+    }
+  }
+  exporter
     .option('-a, --app <name>', "the units' name (default: the Procfile's directory name)")
     .option('-u, --user <user>', 'the user the processes run as')
     .option('-d, --root <dir>', 'working directory of the processes (default: the current one)')
@@ -536,44 +533,7 @@ export async function main(
         file: string,
         options: StartOptions & { app?: string; user?: string; root?: string },
       ) => {
-        const entries = await readProcfile(file);
-        const files = envFiles({ env: options.env, procfile: file });
-        const loaded = await loadEnvFiles(files);
-        const instances = planInstances(entries, {
-          procfile: file,
-          ...(options.formation ? { formation: options.formation } : {}),
-          basePort: basePort(options.port, loaded.vars, io.env),
-        });
-        const procfile = resolve(file);
-        const app = options.app ?? basename(dirname(procfile)).replace(/[^A-Za-z0-9_.-]/g, '-');
-        if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(app)) {
-          throw new UsageError(
-            `-a, --app must be letters, digits, "_", "-" and "."; got ${JSON.stringify(app)}`,
-          );
-        }
-        for (const envFile of loaded.files) {
-          for (const warning of systemdEnvWarnings(envFile, await readFile(envFile, 'utf8'))) {
-            io.stderr.write(`xsup: ${warning}\n`);
-          }
-        }
-        const units = systemdUnits({
-          app,
-          procfile,
-          root: resolve(options.root ?? '.'),
-          ...(options.user === undefined ? {} : { user: options.user }),
-          envFiles: loaded.files.map((envFile) => resolve(envFile)),
-          instances,
-          restart: options.restart,
-          backoffInitial: options.backoffInitial,
-          backoffMax: options.backoffMax,
-          backoffFactor: options.backoffFactor,
-          ...(options.maxRestarts === undefined ? {} : { maxRestarts: options.maxRestarts }),
-          maxRestartsWindow: options.maxRestartsWindow,
-          shutdownTimeout: options.shutdownTimeout,
-        });
-        const { written, removed } = await writeUnits(dir, app, units);
-        for (const path of removed) io.stdout.write(`removed ${path}\n`);
-        for (const path of written) io.stdout.write(`wrote ${path}\n`);
+        await exportSystemd(io, dir, file, options);
       },
     );
 

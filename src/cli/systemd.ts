@@ -11,10 +11,14 @@
  * (`RestartSec`, `RestartSteps`, `RestartMaxDelaySec`), and the same restart limit.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { LineWriter } from '../actors/fromChildProcess.js';
 import { shellCommand } from '../node/shellCommand.js';
 import type { RestartType } from '../policy/options.js';
-import type { Instance } from './formation.js';
+import { envFiles, loadEnvFiles } from './env.js';
+import { basePort, type Formation, type Instance, planInstances } from './formation.js';
+import { readProcfile } from './procfile.js';
+import { UsageError } from './usage.js';
 
 /** The first line of every file the export writes; only such files are ever removed. */
 export const SYSTEMD_HEADER = '# Written by xsup export systemd.';
@@ -224,4 +228,78 @@ export function systemdEnvWarnings(file: string, text: string): string[] {
     }
   });
   return warnings;
+}
+
+/** The flags of `xsup export systemd`. */
+export interface ExportOptions {
+  env?: string | false;
+  port?: number;
+  formation?: Formation;
+  restart: RestartType;
+  backoffInitial: number;
+  backoffMax: number;
+  backoffFactor: number;
+  maxRestarts?: number;
+  maxRestartsWindow: number;
+  shutdownTimeout: number;
+  app?: string;
+  user?: string;
+  root?: string;
+}
+
+/**
+ * `xsup export systemd DIR PROCFILE`: reads the Procfile and its env files as `xsup start`
+ * would, writes the units into `dir`, and says on `stdout` what it wrote and removed, on
+ * `stderr` what systemd will read differently. Bad input is a `ProcfileError` or a
+ * {@link UsageError}.
+ *
+ * @example
+ *
+ * ```ts
+ * await exportSystemd({ stdout: process.stdout, stderr: process.stderr, env: process.env }, 'units', 'Procfile', flags);
+ * ```
+ */
+export async function exportSystemd(
+  io: { stdout: LineWriter; stderr: LineWriter; env: Record<string, string | undefined> },
+  dir: string,
+  file: string,
+  options: ExportOptions,
+): Promise<void> {
+  const entries = await readProcfile(file);
+  const loaded = await loadEnvFiles(envFiles({ env: options.env, procfile: file }));
+  const instances = planInstances(entries, {
+    procfile: file,
+    ...(options.formation ? { formation: options.formation } : {}),
+    basePort: basePort(options.port, loaded.vars, io.env),
+  });
+  const procfile = resolve(file);
+  const app = options.app ?? basename(dirname(procfile)).replace(/[^A-Za-z0-9_.-]/g, '-');
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(app)) {
+    throw new UsageError(
+      `-a, --app must be letters, digits, "_", "-" and "."; got ${JSON.stringify(app)}`,
+    );
+  }
+  for (const envFile of loaded.files) {
+    for (const warning of systemdEnvWarnings(envFile, await readFile(envFile, 'utf8'))) {
+      io.stderr.write(`xsup: ${warning}\n`);
+    }
+  }
+  const units = systemdUnits({
+    app,
+    procfile,
+    root: resolve(options.root ?? '.'),
+    ...(options.user === undefined ? {} : { user: options.user }),
+    envFiles: loaded.files.map((envFile) => resolve(envFile)),
+    instances,
+    restart: options.restart,
+    backoffInitial: options.backoffInitial,
+    backoffMax: options.backoffMax,
+    backoffFactor: options.backoffFactor,
+    ...(options.maxRestarts === undefined ? {} : { maxRestarts: options.maxRestarts }),
+    maxRestartsWindow: options.maxRestartsWindow,
+    shutdownTimeout: options.shutdownTimeout,
+  });
+  const { written, removed } = await writeUnits(dir, app, units);
+  for (const path of removed) io.stdout.write(`removed ${path}\n`);
+  for (const path of written) io.stdout.write(`wrote ${path}\n`);
 }
