@@ -199,8 +199,11 @@ export async function listenControl(
     path,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
+        // Answers already given get a moment to be written; then every connection ends.
+        setImmediate(() => {
+          for (const socket of sockets) socket.destroy();
+        });
       });
       return closing;
     },

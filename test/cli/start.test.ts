@@ -101,6 +101,12 @@ describe.concurrent('xsup start: env files, ports, formation, timestamps', () =>
       'worker | PORT=7100 GREETING=from env SECRET=',
     ]);
 
+    // `xsup status` names the processes, never a value of the env files.
+    const status = await xsupOnce(['status', '--json', '-f', procfile]);
+    expect(status.exit.code).toBe(0);
+    expect(JSON.parse(status.stdout).processes).toHaveLength(3);
+    expect(status.stdout + status.stderr).not.toMatch(/hunter2|hello world/);
+
     for (const run of [plain, named, none]) run.signal('SIGTERM');
     for (const run of [plain, named, none]) {
       expect(await run.finished()).toEqual({ code: 0, signal: null });
