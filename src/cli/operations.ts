@@ -201,7 +201,7 @@ export function createOperations(group: AnyActorRef, options: OperationsOptions)
       active += 1;
       try {
         // Whatever removes the process keeps the group from ending meanwhile.
-        if (tracker.members().has(name)) ensureKeeper();
+        if (!ended && tracker.members().has(name)) ensureKeeper();
         return await act(action, name);
       } finally {
         active -= 1;
