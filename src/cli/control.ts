@@ -64,7 +64,19 @@ export class ControlSocketError extends Error {
   }
 }
 
-/** No `xsup start` answers on the socket. */
+/**
+ * No `xsup start` answers on the socket: nothing is there, or a stale socket is.
+ *
+ * @example
+ *
+ * ```ts
+ * try {
+ *   await sendControl('.xsup.sock', { command: 'status' });
+ * } catch (error) {
+ *   if (error instanceof NoInstanceError) console.error('not running');
+ * }
+ * ```
+ */
 export class NoInstanceError extends Error {
   override readonly name = 'NoInstanceError';
   readonly path: string;
@@ -240,7 +252,16 @@ function serve(socket: Socket, handler: (request: ControlRequest) => Promise<Con
   });
 }
 
-/** Checks a request line; returns the request, or what is wrong with it. */
+/**
+ * Checks a request line; returns the request, or what is wrong with it.
+ *
+ * @example
+ *
+ * ```ts
+ * parseRequest('{"command":"stop","names":["web"]}'); // { command: 'stop', names: ['web'] }
+ * parseRequest('{"command":"stop"}'); // '"stop" needs "names": a non-empty array of process names'
+ * ```
+ */
 export function parseRequest(line: string): ControlRequest | string {
   let value: unknown;
   try {

@@ -139,7 +139,17 @@ function formationArg(value: string): Formation {
   }
 }
 
-/** The entries to run for these instances: each named after its instance, with its env. */
+/**
+ * The entries to run for these instances: each named after its instance, with the variables of
+ * the env files and its `PORT`.
+ *
+ * @example
+ *
+ * ```ts
+ * const entries = runEntries(planInstances(procfile, { procfile: 'Procfile' }), loaded.vars);
+ * // [{ name: 'web', command: 'node web.js', line: 1, env: { ...loaded.vars, PORT: '5000' } }, …]
+ * ```
+ */
 export function runEntries(
   instances: readonly Instance[],
   vars: Record<string, string>,

@@ -23,7 +23,17 @@ import type { StatusTracker } from './status.js';
 /** The id of the keeper child: a name no Procfile process or instance can have. */
 export const KEEPER_ID = 'xsup:control';
 
-/** Whether a child of the group is the keeper rather than a process. */
+/**
+ * Whether a child of the group is the keeper rather than a process.
+ *
+ * @example
+ *
+ * ```ts
+ * actor.on('*', (event) => {
+ *   if (!isKeeper(event.childId)) console.log(formatLifecycleEvent(event));
+ * });
+ * ```
+ */
 export function isKeeper(childId: string): boolean {
   return childId === KEEPER_ID;
 }
