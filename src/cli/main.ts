@@ -391,97 +391,113 @@ export async function main(
     .option('--open', 'with --inspect, open the inspector in the browser', false)
     .option('-s, --socket <path>', 'control socket (default: .xsup.sock beside the Procfile)')
     .option('-t, --timestamps', 'put the local time (HH:MM:SS) before each line', false)
-    .action(async (first: string | undefined, more: string[], options: StartOptions) => {
-      const args = first === undefined ? [] : [first, ...more];
-      const { procfile: file, names } = splitStartArgs(args, isFile);
-      const socket = socketPath(options.socket, file);
-      // `xsup start NAME...` next to a running instance starts them there.
-      if (names.length > 0 && (await probeControl(socket)).kind === 'live') {
-        exitCode = await remoteAction(io, socket, 'start', names);
-        return;
-      }
-      const entries = await readProcfile(file);
-      const loaded = await loadEnvFiles(envFiles({ env: options.env, procfile: file }));
-      const instances = planInstances(entries, {
-        procfile: file,
-        names,
-        ...(options.formation ? { formation: options.formation } : {}),
-        basePort: basePort(options.port, loaded.vars, io.env),
-      });
-      const run = runEntries(instances, loaded.vars);
-      const width = nameWidth(run);
-      const out: CliIo =
-        options.timestamps && !options.json ? { ...io, stdout: timestamped(io.stdout) } : io;
-      const children = procfileChildren(run, options, out);
-      const machine = processGroup(children, options);
-      let tracker: StatusTracker | undefined;
-      let operations: Operations | undefined;
-      let control: ControlServer;
-      try {
-        control = await listenControl(socket, (request) =>
-          operations
-            ? operations.handle(request)
-            : Promise.resolve({ ok: false, error: 'xsup is starting; ask again' }),
-        );
-      } catch (error) {
-        if (!(error instanceof ControlSocketError)) throw error;
-        io.stderr.write(`xsup: ${error.message}\n`);
-        exitCode = EXIT_FAILURE;
-        return;
-      }
-      let health: HealthServer | undefined;
-      let finished = false;
-      let healthFailed = false;
-      exitCode = await runMain(machine, {
-        name: 'xsup',
-        stderr: io.stderr,
-        log: false,
-        ...(options.inspect === undefined
-          ? {}
-          : {
-              inspect: {
-                port: options.inspect === true ? 8080 : options.inspect,
-                open: options.open,
-              },
-            }),
-        onStart: (actor) => {
-          // Before the first start, so that every start is seen.
-          tracker = createStatusTracker(actor as AnyActorRef, instances, {
-            groupId: 'xsup',
-            procfile: file,
-            resetAfterMs: resetAfterMs(options),
-          });
-          operations = createOperations(actor as AnyActorRef, {
-            groupId: 'xsup',
-            children: new Map(children.map((child) => [child.id, child])),
-            tracker,
-          });
-          observeLifecycle(actor as AnyActorRef, lifecycleWriter(out, options.json, width));
-          if (options.health !== undefined) {
-            startHealthServer(actor as AnyActorRef, { port: options.health }).then(
-              (server) => {
-                health = server;
-                if (finished) return void server.close();
-                io.stderr.write(
-                  `xsup: health endpoints on ${server.url}/livez and ${server.url}/readyz\n`,
-                );
-              },
-              (error: Error) => {
-                io.stderr.write(`xsup: cannot serve health endpoints: ${error.message}\n`);
-                healthFailed = true;
-                actor.send({ type: 'shutdown' });
-              },
+    .action(
+      async (
+        first: string | undefined,
+        more: string[],
+        options: StartOptions,
+        command: Command,
+      ) => {
+        const args = first === undefined ? [] : [first, ...more];
+        const { procfile: file, names } = splitStartArgs(args, isFile);
+        const socket = socketPath(options.socket, file);
+        // `xsup start NAME...` next to a running instance starts them there.
+        if (names.length > 0 && (await probeControl(socket)).kind === 'live') {
+          const unused = command.options
+            .filter((option) => option.long !== '--socket')
+            .filter((option) => command.getOptionValueSource(option.attributeName()) === 'cli')
+            .map((option) => option.long);
+          if (unused.length > 0) {
+            io.stderr.write(
+              `xsup: starting ${names.join(', ')} in the xsup running on ${socket}; ${unused.join(', ')} ${unused.length === 1 ? 'is' : 'are'} for a new run and not used\n`,
             );
           }
-        },
-      });
-      finished = true;
-      // Stopped because the health endpoints could not be served: not a clean run.
-      if (healthFailed && exitCode === 0) exitCode = EXIT_FAILURE;
-      operations?.close();
-      tracker?.unsubscribe();
-      await Promise.all([health?.close(), control.close()]);
-    });
+          exitCode = await remoteAction(io, socket, 'start', names);
+          return;
+        }
+        const entries = await readProcfile(file);
+        const loaded = await loadEnvFiles(envFiles({ env: options.env, procfile: file }));
+        const instances = planInstances(entries, {
+          procfile: file,
+          names,
+          ...(options.formation ? { formation: options.formation } : {}),
+          basePort: basePort(options.port, loaded.vars, io.env),
+        });
+        const run = runEntries(instances, loaded.vars);
+        const width = nameWidth(run);
+        const out: CliIo =
+          options.timestamps && !options.json ? { ...io, stdout: timestamped(io.stdout) } : io;
+        const children = procfileChildren(run, options, out);
+        const machine = processGroup(children, options);
+        let tracker: StatusTracker | undefined;
+        let operations: Operations | undefined;
+        let control: ControlServer;
+        try {
+          control = await listenControl(socket, (request) =>
+            operations
+              ? operations.handle(request)
+              : Promise.resolve({ ok: false, error: 'xsup is starting; ask again' }),
+          );
+        } catch (error) {
+          if (!(error instanceof ControlSocketError)) throw error;
+          io.stderr.write(`xsup: ${error.message}\n`);
+          exitCode = EXIT_FAILURE;
+          return;
+        }
+        let health: HealthServer | undefined;
+        let finished = false;
+        let healthFailed = false;
+        exitCode = await runMain(machine, {
+          name: 'xsup',
+          stderr: io.stderr,
+          log: false,
+          ...(options.inspect === undefined
+            ? {}
+            : {
+                inspect: {
+                  port: options.inspect === true ? 8080 : options.inspect,
+                  open: options.open,
+                },
+              }),
+          onStart: (actor) => {
+            // Before the first start, so that every start is seen.
+            tracker = createStatusTracker(actor as AnyActorRef, instances, {
+              groupId: 'xsup',
+              procfile: file,
+              resetAfterMs: resetAfterMs(options),
+            });
+            operations = createOperations(actor as AnyActorRef, {
+              groupId: 'xsup',
+              children: new Map(children.map((child) => [child.id, child])),
+              tracker,
+            });
+            observeLifecycle(actor as AnyActorRef, lifecycleWriter(out, options.json, width));
+            if (options.health !== undefined) {
+              startHealthServer(actor as AnyActorRef, { port: options.health }).then(
+                (server) => {
+                  health = server;
+                  if (finished) return void server.close();
+                  io.stderr.write(
+                    `xsup: health endpoints on ${server.url}/livez and ${server.url}/readyz\n`,
+                  );
+                },
+                (error: Error) => {
+                  io.stderr.write(`xsup: cannot serve health endpoints: ${error.message}\n`);
+                  healthFailed = true;
+                  actor.send({ type: 'shutdown' });
+                },
+              );
+            }
+          },
+        });
+        finished = true;
+        // Stopped because the health endpoints could not be served: not a clean run.
+        if (healthFailed && exitCode === 0) exitCode = EXIT_FAILURE;
+        operations?.close();
+        tracker?.unsubscribe();
+        await Promise.all([health?.close(), control.close()]);
+      },
+    );
 
   for (const action of ['stop', 'restart'] as const) {
     program

@@ -177,6 +177,13 @@ describe.concurrent('control from another terminal', () => {
     expect(started.stdout).toBe(`web: started (pid ${newWeb})\n`);
     const running = await xsupOnce(['start', 'web', '-s', join(dir, '.xsup.sock')]);
     expect(running.stdout).toBe(`web: already running (pid ${newWeb})\n`);
+    // The flags of a new run do not change a running one, and it says so.
+    const flagged = await xsupOnce(['start', '-m', 'web=2', 'web'], { cwd: dir });
+    expect(flagged.exit.code).toBe(0);
+    expect(flagged.stdout).toBe(`web: already running (pid ${newWeb})\n`);
+    expect(flagged.stderr).toBe(
+      'xsup: starting web in the xsup running on .xsup.sock; --formation is for a new run and not used\n',
+    );
     expect(byName(await status(procfile)).web).toMatchObject({ state: 'running', restarts: 1 });
     // Nothing of the keeper shows.
     expect(run.stdout).not.toContain('xsup:control');
