@@ -10,9 +10,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AnyActorRef } from 'xstate';
-import { GROUP_STRATEGIES } from '../actors/childSet.js';
 import { fromChildProcess, type LineWriter } from '../actors/fromChildProcess.js';
-
 import { formatLifecycleEvent, type LifecycleEvent } from '../lifecycle.js';
 import { createProcessGroup, type GroupChild } from '../machines/group.js';
 import { type HealthServer, startHealthServer } from '../node/health.js';
@@ -20,6 +18,7 @@ import { EXIT_FAILURE, runMain } from '../node/runMain.js';
 import { lifecycleLevel, observeLifecycle } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
 import { RESTART_TYPES, type RestartType } from '../policy/options.js';
+import { GROUP_STRATEGIES } from '../policy/restart.js';
 import { type ControlServer, ControlSocketError, listenControl, probeControl } from './control.js';
 import { envFiles, loadEnvFiles } from './env.js';
 import {

@@ -9,7 +9,7 @@
  * delay left. The CLI reads the clock; the machines never do.
  */
 import type { AnyActorRef } from 'xstate';
-import { type ChildSetMember, childSetMembers } from '../actors/childSet.js';
+import { type ChildSetMember, childSetMembers } from '../actors/childHost.js';
 import type { LifecycleEvent } from '../lifecycle.js';
 import { observeLifecycle } from '../observe.js';
 import type { Instance } from './formation.js';

@@ -192,3 +192,48 @@ export function checkId(owner: string, field: string, value: unknown, fallback: 
   if (typeof id !== 'string' || id === '') invalidOption(owner, field, id, 'a non-empty string');
   return id;
 }
+
+/** The edit distance between two short strings (for suggesting the closest known key). */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * Throws a `TypeError` for the first key of `value` that is not in `known`, naming the key
+ * and the closest known one, so a misspelled option is found where it is written.
+ *
+ * @example
+ *
+ * ```ts
+ * checkKnownKeys('createSupervisor', 'backoff', { intialMs: 5 }, ['initialMs', 'maxMs']);
+ * // TypeError: createSupervisor: unknown option "backoff.intialMs" (did you mean "initialMs"?); known: "initialMs", "maxMs"
+ * ```
+ */
+export function checkKnownKeys(
+  owner: string,
+  field: string,
+  value: Record<string, unknown>,
+  known: readonly string[],
+): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    let closest = known[0];
+    for (const candidate of known) {
+      if (distance(key, candidate) < distance(key, closest ?? '')) closest = candidate;
+    }
+    const path = field === 'options' ? key : `${field}.${key}`;
+    throw new TypeError(
+      `${owner}: unknown option "${path}"${closest ? ` (did you mean "${closest}"?)` : ''}; known: ${known.map((k) => `"${k}"`).join(', ')}`,
+    );
+  }
+}
