@@ -47,7 +47,8 @@ async function status(procfile: string): Promise<StatusReport> {
 const byName = (report: StatusReport) =>
   Object.fromEntries(report.processes.map((p) => [p.name, p]));
 
-describe.concurrent('control from another terminal', () => {
+// Each test runs several commands one after the other: more time than one command needs.
+describe.concurrent('control from another terminal', { timeout: 60_000 }, () => {
   test('xsup status shows each instance running with its pid and port; the socket is 0600 and gone after the run', async (context) => {
     const { expect } = context;
     const { dir, procfile } = await project(`web: ${worker()}\nclock: ${worker()}\n`);

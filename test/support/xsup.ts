@@ -1,18 +1,16 @@
 /**
- * Running the real `xsup` (from source, with tsx) in end-to-end tests: a started `xsup`, its
+ * Running the real `xsup` in end-to-end tests (the built `dist/cli/xsup.js`, which the global
+ * setup, test/support/build.ts, builds from `src/` before the tests run): a started `xsup`, its
  * output so far, waits for lines and for its end with generous bounds, and cleanup of every
  * process it reported (`pid=N` in the fixtures' lines).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { killAll } from '../fixtures/processes.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const WORKER = fileURLToPath(new URL('../fixtures/cli/worker.mjs', import.meta.url));
-const XSUP = fileURLToPath(new URL('../../src/cli/xsup.ts', import.meta.url));
-/** tsx's loader, by its full path: `xsup` may run in another directory. */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const XSUP = fileURLToPath(new URL('../../dist/cli/xsup.js', import.meta.url));
 /** How long a line or an exit may take to come, on a loaded machine. */
 export const BOUND_MS = 12_000;
 
@@ -51,7 +49,7 @@ export class Xsup {
     for (const [key, value] of Object.entries(environment)) {
       if (value === undefined) delete environment[key];
     }
-    this.child = spawn(process.execPath, ['--import', TSX, XSUP, ...args], {
+    this.child = spawn(process.execPath, [XSUP, ...args], {
       cwd: options.cwd ?? ROOT,
       env: environment,
       stdio: ['ignore', 'pipe', 'pipe'],
