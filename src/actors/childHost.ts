@@ -56,6 +56,7 @@ import {
 import { guardActor, isTrusted, stopActor, trusted } from './guard.js';
 import { CHILD_DROPPED, takeUndelivered } from './ledger.js';
 import { stopOrphans } from './orphans.js';
+import { onNextTurn } from './yieldToEventLoop.js';
 
 /** The id under which supervisors and groups invoke their child host. */
 export const CHILD_HOST_ID = 'children';
@@ -205,6 +206,7 @@ const WINDOW_EXPIRED = 'xstate.supervision.windowExpired';
 const WINDOW_CLOSED = 'xstate.supervision.windowClosed';
 const STABLE = 'xstate.supervision.stable';
 const START_LATER = 'xstate.supervision.startLater';
+const YIELD_DONE = 'xstate.supervision.yielded';
 
 /** Child hosts starting their children further up the current stack. */
 let nesting = 0;
@@ -265,6 +267,8 @@ interface Slot {
   /** The grace period it is stopping within, while `view.status` is `'stopping'`. */
   grace: GraceBatch | null;
   pending: Pending;
+  /** Cancels the event-loop turn an immediate restart waits for, while it waits. */
+  yielding: (() => void) | null;
   /** The current run's emitted-event listener. */
   listening: { unsubscribe(): void } | null;
   /** The parent of the child's runs (see `relayOf`). */
@@ -563,7 +567,18 @@ export function createChildHostLogic(
         resetAfterMs !== false &&
         slot.view.failures > 0
       ) {
-        slot.stable = schedule(rt, { type: STABLE, id: spec.id, run }, resetAfterMs);
+        const resetMs = resetAfterMs;
+        if (slot.streak === 0) slot.stable = schedule(rt, { type: STABLE, id: spec.id, run }, resetMs);
+        else {
+          // An immediate restart: most such runs fail again within a few microtasks, so the
+          // stable-run timer is armed only for a run still running a moment later. No
+          // simulated time passes meanwhile, so the reset still comes resetAfterMs after it.
+          queueMicrotask(() => {
+            if (slot.ref !== run || !slot.started || slot.stable !== null) return;
+            if (runtimes.get(rt.scope.self) !== rt || rt.draining || rt.finished) return;
+            slot.stable = schedule(rt, { type: STABLE, id: spec.id, run }, resetMs);
+          });
+        }
       }
       deliverPending(rt, slot);
     }
@@ -582,6 +597,8 @@ export function createChildHostLogic(
   };
 
   const forget = (rt: Runtime, slot: Slot, reason: DropReason = 'stopped') => {
+    slot.yielding?.();
+    slot.yielding = null;
     rt.counts[slot.view.status]--;
     rt.slots.delete(slot.spec.id);
     delete rt.snapshot.views[slot.spec.id];
@@ -813,9 +830,16 @@ export function createChildHostLogic(
       failures: slot.view.failures,
     });
     if (mode === 'supervisor') {
-      if (delayMs === 0 && slot.streak < config.immediateBeforeYield) {
-        slot.streak++;
-        start(rt, slot, true);
+      if (delayMs === 0) {
+        if (slot.streak < config.immediateBeforeYield) {
+          slot.streak++;
+          start(rt, slot, true);
+          return;
+        }
+        // A run of immediate restarts: one turn of the event loop first, so that I/O,
+        // signals and timers (a shutdown) get in; the machine stays in `running`.
+        slot.streak = 0;
+        slot.yielding = onNextTurn(() => rt.post(trusted({ type: YIELD_DONE, id: childId })));
         return;
       }
       slot.streak = 0;
@@ -967,6 +991,7 @@ export function createChildHostLogic(
     grace: null,
     pending: { reload: false, messages: [] },
     listening: null,
+    yielding: null,
     relay: null,
     onEmit: null,
     output: undefined,
@@ -1060,6 +1085,13 @@ export function createChildHostLogic(
         const emitted = event.event as EventObject;
         if (emitted && typeof emitted.type === 'string')
           send(rt, { type: HOST_EMIT, event: emitted });
+        return;
+      }
+      case YIELD_DONE: {
+        const slot = rt.slots.get(event.id);
+        if (!slot?.yielding) return;
+        slot.yielding = null;
+        if (slot.view.status === 'backingOff' && !rt.draining && !rt.finished) start(rt, slot, true);
         return;
       }
       case START_LATER: {
@@ -1247,6 +1279,7 @@ export function createChildHostLogic(
         for (const slot of rt.slots.values()) {
           const ref = slot.ref;
           detach(rt, slot);
+          slot.yielding?.();
           if (ref) stopActor(ref);
         }
         rt.slots.clear();
