@@ -53,7 +53,7 @@ import {
   type ShutdownOrder,
   type WindowTimer,
 } from '../policy/restart.js';
-import { guardActor, isTrusted, stopActor, trusted } from './guard.js';
+import { guardActor, isTrusted, stopActor, TrustedEvent, trusted } from './guard.js';
 import { CHILD_DROPPED, takeUndelivered } from './ledger.js';
 import { stopOrphans } from './orphans.js';
 import { onNextTurn } from './yieldToEventLoop.js';
@@ -212,6 +212,30 @@ const YIELD_DONE = 'xstate.supervision.yielded';
 let nesting = 0;
 /** Hosts nested in one synchronous start before the deeper ones start a microtask later. */
 const MAX_NESTED_STARTS = 64;
+
+/** What a run of a child sent its parent, as it reaches the host (see `relayOf`). */
+class FromChild extends TrustedEvent {
+  readonly type = FROM_CHILD;
+  constructor(
+    readonly id: string,
+    readonly run: AnyActorRef | null,
+    readonly event: unknown,
+  ) {
+    super();
+  }
+}
+
+/** A host's report to its machine: lifecycle events in order, and the counts after them. */
+class HostReport extends TrustedEvent {
+  readonly type = HOST_REPORT;
+  constructor(
+    readonly events: LifecycleEvent[],
+    readonly counts: ChildCounts,
+    readonly child: ChildView | undefined,
+  ) {
+    super();
+  }
+}
 
 /** Lifecycle events reported to the machine in one event at most. */
 const REPORT_BATCH = 64;
@@ -488,7 +512,7 @@ export function createChildHostLogic(
     };
     const id = slot.spec.id;
     relay._send = (event: unknown) => {
-      rt.post(trusted({ type: FROM_CHILD, id, run: slot.ref, event }));
+      rt.post(new FromChild(id, slot.ref, event));
     };
     // `send` of an actor is bound to it; the relay's must reach the relay, as XState's would.
     const system = host.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
@@ -568,7 +592,8 @@ export function createChildHostLogic(
         slot.view.failures > 0
       ) {
         const resetMs = resetAfterMs;
-        if (slot.streak === 0) slot.stable = schedule(rt, { type: STABLE, id: spec.id, run }, resetMs);
+        if (slot.streak === 0)
+          slot.stable = schedule(rt, { type: STABLE, id: spec.id, run }, resetMs);
         else {
           // An immediate restart: most such runs fail again within a few microtasks, so the
           // stable-run timer is armed only for a run still running a moment later. No
@@ -959,13 +984,13 @@ export function createChildHostLogic(
     // XState runs a step's emits from a queue that costs O(length) per item, so one batch
     // per child of a large group would make reporting quadratic.
     for (let i = 0; i < Math.max(events.length, 1); i += REPORT_BATCH) {
-      const report: AnyEventObject = {
-        type: HOST_REPORT,
-        events: events.length <= REPORT_BATCH ? events : events.slice(i, i + REPORT_BATCH),
-        counts: { ...rt.counts },
-      };
-      if (child) report.child = { ...child };
-      machine?.send(trusted(report));
+      machine?.send(
+        new HostReport(
+          events.length <= REPORT_BATCH ? events : events.slice(i, i + REPORT_BATCH),
+          { ...rt.counts },
+          child ? { ...child } : undefined,
+        ),
+      );
     }
   };
 
@@ -1091,7 +1116,8 @@ export function createChildHostLogic(
         const slot = rt.slots.get(event.id);
         if (!slot?.yielding) return;
         slot.yielding = null;
-        if (slot.view.status === 'backingOff' && !rt.draining && !rt.finished) start(rt, slot, true);
+        if (slot.view.status === 'backingOff' && !rt.draining && !rt.finished)
+          start(rt, slot, true);
         return;
       }
       case START_LATER: {

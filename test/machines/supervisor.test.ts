@@ -18,9 +18,9 @@ import {
   SimulatedClock,
   setup,
 } from 'xstate';
+import { childSetMembers } from '../../src/actors/childHost.js';
 import { fromProcess } from '../../src/actors/fromProcess.js';
 import { idle } from '../../src/actors/idle.js';
-import { childSetMembers } from '../../src/actors/childHost.js';
 import { markShutdownAware } from '../../src/actors/shutdownAware.js';
 import { SupervisorError } from '../../src/errors.js';
 import type { LifecycleEvent } from '../../src/lifecycle.js';
