@@ -9,8 +9,7 @@
  * awaited with `Promise.all`.
  */
 import { createActor } from 'xstate';
-import { idle } from '../src/actors/idle.js';
-import { createProcessGroup } from '../src/machines/group.js';
+import { createProcessGroup, idle } from '../src/index.js';
 import { type GroupScaleResult, runGroupScale } from './group-scale.js';
 import { type BenchOptions, median, now, type Row, ratio, turn } from './harness.js';
 

@@ -10,8 +10,7 @@
 import { ConstantBackoff, handleAll, retry } from 'cockatiel';
 import { Effect, Schedule } from 'effect';
 import { type AnyActorLogic, createActor, fromPromise, setup, toPromise } from 'xstate';
-import { fromProcess } from '../src/actors/fromProcess.js';
-import { createSupervisor } from '../src/machines/supervisor.js';
+import { createSupervisor, fromProcess } from '../src/index.js';
 import { type BenchOptions, median, now, type Row, ratio } from './harness.js';
 
 const SCENARIO = '1. restart throughput (zero backoff)';

@@ -10,8 +10,7 @@
  * `setTimeout(50)` calls set in one loop, the floor of what Node's timers give on this machine.
  */
 import { type AnyActorRef, createActor } from 'xstate';
-import { fromProcess } from '../src/actors/fromProcess.js';
-import { createSupervisor } from '../src/machines/supervisor.js';
+import { createSupervisor, fromProcess } from '../src/index.js';
 import { type BenchOptions, now, percentile, type Row, ratio } from './harness.js';
 
 const SCENARIO = '5. timer accuracy (50 ms backoff, real clock)';
