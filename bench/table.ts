@@ -9,6 +9,8 @@ import { formatRatio } from './ratio.js';
 export function formatValue(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
+  // Counts (scheduled events, restarts) print as whole numbers.
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
   if (abs >= 100) return Math.round(value).toLocaleString('en-US');
   if (abs >= 10) return value.toFixed(1);
   if (abs >= 1) return value.toFixed(2);
