@@ -152,7 +152,7 @@ export async function runGroup({ quick, log }: BenchOptions): Promise<Row[]> {
 
   // Start and shutdown at scale, with the heap per child, from bench/group-scale.ts.
   const sizes = [10_000, 10_000, 10_000, ...(quick ? [] : [100_000])];
-  const results = medians(await runGroupScale(sizes));
+  const results = medians(await runGroupScale(sizes, { runs: quick ? 1 : 3 }));
   for (const result of results) {
     if (result.children < 10_000) continue;
     const size = result.children.toLocaleString('en-US');
