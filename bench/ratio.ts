@@ -37,7 +37,7 @@ export function ratio(value: number, reference: number, to: string, noiseFloor =
 /** A ratio as printed in the table: `1.43× (ours ÷ raw actors)`, or `n/a (baseline ~0)`. */
 export function formatRatio(r: Ratio): string {
   if (r.value === null) return `n/a (baseline ~0; ours ÷ ${r.to})`;
-  const digits = r.value >= 100 ? 0 : r.value >= 10 ? 1 : 2;
+  const digits = r.value >= 100 ? 0 : r.value >= 10 ? 1 : r.value >= 0.1 ? 2 : 3;
   return `${r.value.toFixed(digits)}× (ours ÷ ${r.to})`;
 }
 

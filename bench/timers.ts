@@ -17,13 +17,23 @@
  */
 import { type AnyActorRef, type AnyStateMachine, createActor, setup } from 'xstate';
 import { createSupervisor, fromProcess } from '../src/index.js';
-import { type BenchOptions, now, percentile, type Row, ratio, withinFactor } from './harness.js';
+import {
+  type BenchOptions,
+  median,
+  now,
+  percentile,
+  type Row,
+  ratio,
+  withinFactor,
+} from './harness.js';
 
 const SCENARIO = '5. timer accuracy (50 ms backoff, real clock)';
 const DELAY_MS = 50;
 /** Lateness below this is timer noise: no ratio to a baseline under it (see bench/ratio.ts). */
 const NOISE_FLOOR_MS = 0.05;
 const BURST_FACTOR = 1.2;
+/** Alternating bursts of supervisors and raw machines; each figure is the median of these. */
+const BURST_ROUNDS = 5;
 
 /** The machines measured: supervisors, or the raw XState machines of the burst baseline. */
 type Subject = 'supervisor' | 'raw';
@@ -158,13 +168,22 @@ export async function runTimers({ log }: BenchOptions): Promise<Row[]> {
   await restartLateness('supervisor', 200, 0);
   await restartLateness('raw', 200, 0);
   await restartLateness('supervisor', 300, 300);
-  const rawBurst = await restartLateness('raw', count, 0);
-  const burst = await restartLateness('supervisor', count, 0);
+  const figures = (values: number[]) => [percentile(values, 50), percentile(values, 99)] as const;
+  // A burst takes a fraction of a second, and one load spike on a shared machine can land on
+  // either side: the supervisors' and the raw machines' bursts alternate, and each figure is
+  // the median over the rounds.
+  const rounds: { raw: readonly [number, number]; ours: readonly [number, number] }[] = [];
+  for (let round = 0; round < BURST_ROUNDS; round++) {
+    const raw = figures(await restartLateness('raw', count, 0));
+    const ours = figures(await restartLateness('supervisor', count, 0));
+    rounds.push({ raw, ours });
+  }
+  const rawP50 = median(rounds.map((r) => r.raw[0]));
+  const rawP99 = median(rounds.map((r) => r.raw[1]));
+  const burstP50 = median(rounds.map((r) => r.ours[0]));
+  const burstP99 = median(rounds.map((r) => r.ours[1]));
   const spread = await restartLateness('supervisor', count, spreadMs);
   const plain = await timeoutLateness(count);
-  const figures = (values: number[]) => [percentile(values, 50), percentile(values, 99)] as const;
-  const [rawP50, rawP99] = figures(rawBurst);
-  const [burstP50, burstP99] = figures(burst);
   const [spreadP50, spreadP99] = figures(spread);
   const [plainP50, plainP99] = figures(plain);
   log(
@@ -190,7 +209,10 @@ export async function runTimers({ log }: BenchOptions): Promise<Row[]> {
   const rawName = 'raw machines (after: 50)';
   const within = `${spreadMs / 1000} s`;
   return [
-    row('1,000 supervisors failing at once, p50', burstP50, rawP50, rawName),
+    {
+      ...row('1,000 supervisors failing at once, p50', burstP50, rawP50, rawName),
+      note: `median of ${BURST_ROUNDS} bursts, alternating with the raw machines'`,
+    },
     {
       ...row('1,000 supervisors failing at once, p99', burstP99, rawP99, rawName),
       key: 'timers.burst.p99',
