@@ -35,6 +35,12 @@ const BURST_FACTOR = 1.2;
 /** Alternating bursts of supervisors and raw machines; each figure is the median of these. */
 const BURST_ROUNDS = 5;
 
+/** What each child is given: which one it is, and when its first run fails. */
+interface ChildInput {
+  index: number;
+  failAfterMs: number;
+}
+
 /** The machines measured: supervisors, or the raw XState machines of the burst baseline. */
 type Subject = 'supervisor' | 'raw';
 
@@ -42,8 +48,8 @@ type Subject = 'supervisor' | 'raw';
 function rawRestarting(child: ReturnType<typeof makeChild>, onScheduled: (index: number) => void) {
   return setup({
     types: {
-      context: {} as { index: number; failAfterMs: number },
-      input: {} as { index: number; failAfterMs: number },
+      context: {} as ChildInput,
+      input: {} as ChildInput,
     },
     actors: { child },
   }).createMachine({
@@ -73,7 +79,7 @@ function makeChild(
   onAllRestarted: () => void,
   count: number,
 ) {
-  return fromProcess<void, { index: number; failAfterMs: number }>(async ({ input, signal }) => {
+  return fromProcess<void, ChildInput>(async ({ input, signal }) => {
     const started = now();
     if (Number.isNaN(due[input.index]!)) {
       if (input.failAfterMs > 0) {
@@ -112,7 +118,7 @@ async function restartLateness(subject: Subject, count: number, spreadMs: number
     subject === 'supervisor'
       ? createSupervisor(child, {
           id: 'timed',
-          input: ({ input }: { input: unknown }) => input,
+          input: ({ input }: { input: unknown }) => input as ChildInput,
           backoff: { initialMs: DELAY_MS, maxMs: DELAY_MS },
         })
       : rawRestarting(child, (index) => {
