@@ -118,7 +118,7 @@ async function restartLateness(subject: Subject, count: number, spreadMs: number
     subject === 'supervisor'
       ? createSupervisor(child, {
           id: 'timed',
-          input: ({ input }: { input: unknown }) => input as ChildInput,
+          input: ({ input }: { input: ChildInput }) => input,
           backoff: { initialMs: DELAY_MS, maxMs: DELAY_MS },
         })
       : rawRestarting(child, (index) => {
