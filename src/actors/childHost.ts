@@ -167,6 +167,8 @@ export interface ChildCounts {
   droppedMessages: number;
 }
 
+/** The prefix of every event a child host and its machine exchange. */
+export const HOST_EVENT_PREFIX = 'xstate.supervision.';
 // Host → machine.
 /** Lifecycle events and counts, in order. */
 export const HOST_REPORT = 'xstate.supervision.report';
@@ -236,6 +238,9 @@ class HostReport extends TrustedEvent {
     super();
   }
 }
+
+/** The host's decisions, which carry the lifecycle events that led to them. */
+const CARRY_REPORT = new Set([HOST_WAIT, HOST_EMPTY, HOST_DRAINED, HOST_FAILED, HOST_REFUSED]);
 
 /** Lifecycle events reported to the machine in one event at most. */
 const REPORT_BATCH = 64;
@@ -527,7 +532,13 @@ export function createChildHostLogic(
     return relay;
   };
 
-  const start = (rt: Runtime, slot: Slot, isRestart: boolean, restored?: unknown) => {
+  const start = (
+    rt: Runtime,
+    slot: Slot,
+    isRestart: boolean,
+    restored?: unknown,
+    announced = false,
+  ) => {
     const { spec } = slot;
     slot.purpose = null;
     slot.round = null;
@@ -539,12 +550,14 @@ export function createChildHostLogic(
       rt.counts.running++;
       rt.snapshot.views[spec.id] = slot.view;
     }
-    lifecycle(rt, {
-      type: 'child.started',
-      supervisorId: ownerId,
-      childId: spec.id,
-      restarts: slot.view.restarts,
-    });
+    if (!announced) {
+      lifecycle(rt, {
+        type: 'child.started',
+        supervisorId: ownerId,
+        childId: spec.id,
+        restarts: slot.view.restarts,
+      });
+    }
     const relay = relayOf(rt, slot);
     let input: unknown;
     try {
@@ -994,9 +1007,21 @@ export function createChildHostLogic(
     }
   };
 
-  /** Sends an event to the machine, after the lifecycle events that led to it. */
+  /**
+   * Sends an event to the machine, with the lifecycle events that led to it and the counts
+   * after them (one event, so the machine takes one step), or after them when they are many.
+   */
   const send = (rt: Runtime, event: AnyEventObject) => {
-    flush(rt);
+    if (rt.outbox.length <= REPORT_BATCH && CARRY_REPORT.has(event.type)) {
+      rt.drops.clear();
+      event.events = rt.outbox;
+      event.counts = { ...rt.counts };
+      const child = supervisorView(rt);
+      if (child) event.child = { ...child };
+      rt.outbox = [];
+      rt.reported = event.counts;
+      rt.dirty = false;
+    } else flush(rt);
     rt.scope.self._parent?.send(trusted(event));
   };
 
@@ -1131,7 +1156,10 @@ export function createChildHostLogic(
       case HOST_START: {
         const slot = rt.slots.values().next().value;
         if (!slot || rt.draining || rt.finished || slot.view.status !== 'backingOff') return;
-        start(rt, slot, true);
+        // The machine announced this restart itself (child.started, restarts + 1) as it left
+        // backingOff: nothing to report unless the start brought more.
+        start(rt, slot, true, undefined, true);
+        if (rt.outbox.length === 0 && !rt.dirty) rt.reported = { ...rt.counts };
         return;
       }
       case RESTART_DUE: {
