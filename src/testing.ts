@@ -14,8 +14,28 @@ export {
   SETTLE_QUIET_TURNS,
   TestClock,
 } from './testing/clock.js';
+export {
+  createGroupModel,
+  GROUP_PHASES,
+  type GroupModel,
+  type GroupModelChild,
+  type GroupModelChildOptions,
+  type GroupModelChildStatus,
+  type GroupModelContext,
+  type GroupModelEvent,
+  type GroupModelGroupOptions,
+  type GroupModelOptions,
+  type GroupModelRound,
+  type GroupPhase,
+  groupNextTimerMs,
+} from './testing/groupModel.js';
 export { getModelPaths, type ModelPathOptions } from './testing/paths.js';
 export { type ModelPath, phaseOf, ReplayMismatch } from './testing/replay.js';
+export {
+  describeGroupContext,
+  type GroupReplaySystem,
+  replayGroupPath,
+} from './testing/replayGroup.js';
 export {
   describeSupervisorContext,
   REPLAY_MESSAGE,
