@@ -131,7 +131,8 @@ export type GroupModelGroupOptions = Omit<ProcessGroupOptions, 'children'> & {
 export interface GroupModelOptions {
   /**
    * Runs of each child the model explores: a running child ends on its own only while it has
-   * had fewer runs, or when its end leaves it out of the group. Default 2.
+   * had fewer runs, or when its end leaves it out of the group (or gives up). Default:
+   * `maxRestarts.count + 1` with a restart limit (enough to give up), else 2.
    */
   maxRuns?: number;
 }
@@ -538,7 +539,11 @@ export function resolveGroupModelConfig(
           ),
     };
   });
-  const maxRuns = checkCount(owner, 'maxRuns', modelOptions.maxRuns ?? 2);
+  const maxRuns = checkCount(
+    owner,
+    'maxRuns',
+    modelOptions.maxRuns ?? (maxRestarts ? maxRestarts.count + 1 : 2),
+  );
   if (maxRuns < 1) invalidOption(owner, 'maxRuns', maxRuns, 'at least 1');
   return { strategy, backoff, maxRestarts, resetAfterMs, shutdownOrder, children, maxRuns };
 }

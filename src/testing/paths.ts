@@ -8,8 +8,8 @@
  * is a path for every (state, event) pair, the events that change nothing (a reload while
  * stopping) included.
  */
-import type { AnyEventObject } from 'xstate';
-import { createTestModel, serializeSnapshot } from 'xstate/graph';
+import type { AnyEventObject, AnyStateMachine, EventFromLogic, SnapshotFrom } from 'xstate';
+import { createTestModel, serializeSnapshot, type TestPath } from 'xstate/graph';
 import { type ModelSnapshot, specOf } from './modelMachine.js';
 import { describeEvent } from './replay.js';
 
@@ -37,10 +37,10 @@ export interface ModelPathOptions {
  * paths.map((path) => path.description); // 'shutdown → reload', 'childFails → advance (100 ms)', …
  * ```
  */
-export function getModelPaths<TMachine extends object>(
+export function getModelPaths<TMachine extends AnyStateMachine>(
   model: TMachine,
   options: ModelPathOptions = {},
-) {
+): Array<TestPath<SnapshotFrom<TMachine>, EventFromLogic<TMachine>>> {
   const spec = specOf(model);
   if (!spec) {
     throw new TypeError(
@@ -66,12 +66,15 @@ export function getModelPaths<TMachine extends object>(
   );
   const paths =
     options.algorithm === 'simple' ? testModel.getSimplePaths() : testModel.getShortestPaths();
-  return paths.map((path) => ({
-    ...path,
-    description:
-      path.steps
-        .slice(1)
-        .map((step) => describeEvent(step.event as AnyEventObject))
-        .join(' → ') || 'start',
-  }));
+  return paths.map(
+    (path) =>
+      ({
+        ...path,
+        description:
+          path.steps
+            .slice(1)
+            .map((step) => describeEvent(step.event as AnyEventObject))
+            .join(' → ') || 'start',
+      }) as unknown as TestPath<SnapshotFrom<TMachine>, EventFromLogic<TMachine>>,
+  );
 }
