@@ -83,10 +83,11 @@ export function phaseOf(snapshot: {
 export function specOfPath<TContext extends { phase: string }, TEvent extends AnyEventObject>(
   path: ModelPath<TContext>,
   factory: string,
+  id: string,
 ): ModelSpec<TContext, TEvent> {
   const machine = path.steps[0]?.state.machine;
   const spec = machine ? specOf(machine as object) : undefined;
-  if (!spec) {
+  if (!spec || spec.id !== id) {
     throw new TypeError(
       `the path was not generated from a model made by ${factory}; generate it with getShortestPaths(model), getSimplePaths(model) or createTestModel(model)`,
     );
@@ -106,6 +107,7 @@ export function describeEvent(event: AnyEventObject): string {
 export async function runSteps<TContext extends { phase: string }>(
   path: ModelPath<TContext>,
   describeState: (context: TContext) => string,
+  nextTimerMs: (context: TContext) => number | undefined,
   body: (index: number) => Promise<void>,
 ): Promise<void> {
   let index = 0;
@@ -113,9 +115,13 @@ export async function runSteps<TContext extends { phase: string }>(
     for (index = 0; index < path.steps.length; index++) await body(index);
   } catch (error) {
     const lines = path.steps.map((step, i) => {
-      const event = i === 0 ? 'start' : describeEvent(step.event as AnyEventObject);
+      let event = step.event as AnyEventObject;
+      if (i > 0 && event.type === 'advance' && typeof event.ms !== 'number') {
+        event = { ...event, ms: nextTimerMs(path.steps[i - 1]!.state.context) ?? 0 };
+      }
+      const shown = i === 0 ? 'start' : describeEvent(event);
       const mark = i === index ? '  ✗ ' : i < index ? '  ✓ ' : '    ';
-      return `${mark}${i}. ${event} → ${describeState(step.state.context)}`;
+      return `${mark}${i}. ${shown} → ${describeState(step.state.context)}`;
     });
     const message = error instanceof Error ? error.message : String(error);
     throw new ReplayMismatch(

@@ -93,7 +93,11 @@ export async function replayGroupPath(
   path: ModelPath<GroupModelContext>,
   build: (clock: TestClock) => GroupReplaySystem,
 ): Promise<void> {
-  const spec = specOfPath<GroupModelContext, GroupModelEvent>(path, 'createGroupModel');
+  const spec = specOfPath<GroupModelContext, GroupModelEvent>(
+    path,
+    'createGroupModel',
+    'groupModel',
+  );
   const clock = new TestClock();
   const system = build(clock);
   const { actor, children } = system;
@@ -254,7 +258,7 @@ export async function replayGroupPath(
     system.check?.(model, group);
   };
 
-  await runSteps(path, describeGroupContext, async (index) => {
+  await runSteps(path, describeGroupContext, groupNextTimerMs, async (index) => {
     const step = path.steps[index]!;
     if (index === 0) {
       collectErrors(actor, errors);

@@ -96,6 +96,7 @@ export async function replaySupervisorPath(
   const spec = specOfPath<SupervisorModelContext, SupervisorModelEvent>(
     path,
     'createSupervisorModel',
+    'supervisorModel',
   );
   const clock = new TestClock();
   const system = build(clock);
@@ -246,7 +247,7 @@ export async function replaySupervisorPath(
   };
 
   // Events sent to an actor that has stopped are expected here; XState would warn of each.
-  await runSteps(path, describeSupervisor, async (index) => {
+  await runSteps(path, describeSupervisorContext, supervisorNextTimerMs, async (index) => {
     const step = path.steps[index]!;
     if (index === 0) {
       collectErrors(actor, errors);
@@ -267,5 +268,3 @@ export async function replaySupervisorPath(
   });
   actor.stop();
 }
-
-const describeSupervisor = describeSupervisorContext;
