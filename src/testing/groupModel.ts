@@ -150,7 +150,16 @@ export interface GroupModelConfig {
 
 const OUTCOMES: readonly GroupPhase[] = ['stopped', 'failed'];
 
-/** The ms until the group's next timer, or `undefined` when none is pending. */
+/**
+ * The ms until the group's next timer in a model state (a grace period, a round's backoff, a
+ * stable-run reset, a restart leaving the window), or `undefined` when none is pending.
+ *
+ * @example
+ *
+ * ```ts
+ * groupNextTimerMs(path.state.context); // 500 while a child is stopping with a 500 ms grace period
+ * ```
+ */
 export function groupNextTimerMs(c: GroupModelContext): number | undefined {
   const all: number[] = [...c.windowMs];
   for (const child of c.children) {

@@ -14,7 +14,20 @@ export interface ModelPath<TContext> {
   }>;
 }
 
-/** A failed expectation of a replay. */
+/**
+ * A failed expectation of a replay: its message says what differed and prints the path, every
+ * step with the model's state after it, marking the step that failed.
+ *
+ * @example
+ *
+ * ```ts
+ * try {
+ *   await replaySupervisorPath(path, build);
+ * } catch (error) {
+ *   if (error instanceof ReplayMismatch) console.error(error.message); // … at step 2 of the path …
+ * }
+ * ```
+ */
 export class ReplayMismatch extends Error {
   override name = 'ReplayMismatch';
 }
@@ -46,6 +59,15 @@ function stringify(value: unknown): string {
  * (split into `running.active` and `running.stopping`), `backingOff`, `stopped`, `failed`.
  * This is the one place the replays read the real machines' state values, so sub-states may
  * change without touching anything else.
+ *
+ * @example
+ *
+ * ```ts
+ * const actor = createActor(createSupervisor(idle)).start();
+ * phaseOf(actor.getSnapshot()); // 'running.active'
+ * actor.send({ type: 'shutdown' });
+ * phaseOf(actor.getSnapshot()); // 'stopped'
+ * ```
  */
 export function phaseOf(snapshot: {
   status: string;

@@ -38,7 +38,15 @@ export interface GroupReplaySystem {
   check?: (model: GroupModelContext, group: AnyActorRef) => void;
 }
 
-/** How the path's state lines read: `running.active (a running, b backingOff 100 ms)`. */
+/**
+ * A group model state as a line of a printed path.
+ *
+ * @example
+ *
+ * ```ts
+ * describeGroupContext(path.state.context); // 'running.active (a backingOff round a in 100 ms, b running)'
+ * ```
+ */
 export function describeGroupContext(c: GroupModelContext): string {
   const children = c.children.map((child) => {
     const timer =

@@ -48,7 +48,15 @@ export interface SupervisorReplaySystem {
   check?: (model: SupervisorModelContext, supervisor: AnyActorRef) => void;
 }
 
-/** How the path's state lines read: `backingOff (failures 1, backoff 100 ms)`. */
+/**
+ * A model state as a line of a printed path.
+ *
+ * @example
+ *
+ * ```ts
+ * describeSupervisorContext(path.state.context); // 'backingOff (runs 1, failures 1, backoff 100 ms)'
+ * ```
+ */
 export function describeSupervisorContext(c: SupervisorModelContext): string {
   const parts = [`runs ${c.runs}`, `failures ${c.failures}`];
   if (c.backoffMs !== null) parts.push(`backoff ${c.backoffMs} ms`);

@@ -129,7 +129,17 @@ export interface SupervisorModelConfig {
 
 const OUTCOMES: readonly SupervisorPhase[] = ['stopped', 'failed'];
 
-/** The ms until the supervisor's next timer, or `undefined` when none is pending. */
+/**
+ * The ms until the supervisor's next timer in a model state, or `undefined` when none is
+ * pending: what an `advance` without `ms` moves.
+ *
+ * @example
+ *
+ * ```ts
+ * const backingOff = getShortestPaths(model).find((path) => path.state.matches('backingOff'))!;
+ * supervisorNextTimerMs(backingOff.state.context); // 100, the backoff wait
+ * ```
+ */
 export function supervisorNextTimerMs(c: SupervisorModelContext): number | undefined {
   const all = [c.backoffMs, c.resetMs, c.graceMs, c.windowMs[0]].filter(
     (ms): ms is number => typeof ms === 'number',
