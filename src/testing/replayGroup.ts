@@ -266,24 +266,28 @@ export async function replayGroupPath(
     system.check?.(model, group);
   };
 
-  await runSteps(path, describeGroupContext, groupNextTimerMs, async (index) => {
-    const step = path.steps[index]!;
-    if (index === 0) {
-      collectErrors(actor, errors);
-      planNextRuns();
-      actor.start();
-      group = system.group ? system.group(actor) : actor;
-      if (group && group !== actor) collectErrors(group, errors);
-      await clock.settle();
+  try {
+    await runSteps(path, describeGroupContext, groupNextTimerMs, async (index) => {
+      const step = path.steps[index]!;
+      if (index === 0) {
+        collectErrors(actor, errors);
+        planNextRuns();
+        actor.start();
+        group = system.group ? system.group(actor) : actor;
+        if (group && group !== actor) collectErrors(group, errors);
+        await clock.settle();
+        planNextRuns();
+        check(step.state.context);
+        return;
+      }
+      const before = path.steps[index - 1]!.state.context;
+      const event = step.event as GroupModelEvent;
+      if (spec.allowed(before, event)) await perform(before, event);
       planNextRuns();
       check(step.state.context);
-      return;
-    }
-    const before = path.steps[index - 1]!.state.context;
-    const event = step.event as GroupModelEvent;
-    if (spec.allowed(before, event)) await perform(before, event);
-    planNextRuns();
-    check(step.state.context);
-  });
-  actor.stop();
+    });
+  } finally {
+    // Whatever the outcome, nothing of this path keeps running.
+    actor.stop();
+  }
 }

@@ -254,25 +254,28 @@ export async function replaySupervisorPath(
     system.check?.(model, supervisor);
   };
 
-  // Events sent to an actor that has stopped are expected here; XState would warn of each.
-  await runSteps(path, describeSupervisorContext, supervisorNextTimerMs, async (index) => {
-    const step = path.steps[index]!;
-    if (index === 0) {
-      collectErrors(actor, errors);
+  try {
+    await runSteps(path, describeSupervisorContext, supervisorNextTimerMs, async (index) => {
+      const step = path.steps[index]!;
+      if (index === 0) {
+        collectErrors(actor, errors);
+        planNextRun();
+        actor.start();
+        supervisor = system.supervisor ? system.supervisor(actor) : actor;
+        if (supervisor && supervisor !== actor) collectErrors(supervisor, errors);
+        await clock.settle();
+        planNextRun();
+        check(undefined, step.state.context);
+        return;
+      }
+      const before = path.steps[index - 1]!.state.context;
+      const event = step.event as SupervisorModelEvent;
+      if (spec.allowed(before, event)) await perform(before, event);
       planNextRun();
-      actor.start();
-      supervisor = system.supervisor ? system.supervisor(actor) : actor;
-      if (supervisor && supervisor !== actor) collectErrors(supervisor, errors);
-      await clock.settle();
-      planNextRun();
-      check(undefined, step.state.context);
-      return;
-    }
-    const before = path.steps[index - 1]!.state.context;
-    const event = step.event as SupervisorModelEvent;
-    if (spec.allowed(before, event)) await perform(before, event);
-    planNextRun();
-    check(before, step.state.context);
-  });
-  actor.stop();
+      check(before, step.state.context);
+    });
+  } finally {
+    // Whatever the outcome, nothing of this path keeps running.
+    actor.stop();
+  }
 }
