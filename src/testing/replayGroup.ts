@@ -28,7 +28,10 @@ import type { TestChild } from './testChild.js';
 export interface GroupReplaySystem {
   /** The actor to start (not started yet): the group itself, or an app that runs one. */
   actor: AnyActorRef;
-  /** The test child behind each child id of the group. */
+  /**
+   * The test child behind each child id of the group. The replay plans their runs itself, so
+   * give them no `runs` of your own.
+   */
   children: Readonly<Record<string, TestChild>>;
   /** Finds the group once `actor` has started. Default: `actor` is the group. */
   group?: (actor: AnyActorRef) => AnyActorRef | undefined;

@@ -35,7 +35,10 @@ export const REPLAY_MESSAGE = 'test.message';
 export interface SupervisorReplaySystem {
   /** The actor to start (not started yet): the supervisor itself, or an app that runs one. */
   actor: AnyActorRef;
-  /** The test child the supervisor supervises. */
+  /**
+   * The test child the supervisor supervises. The replay plans its runs itself (each hangs on
+   * shutdown until the path ends it), so give it no `runs` of your own.
+   */
   child: TestChild;
   /** Finds the supervisor once `actor` has started. Default: `actor` is the supervisor. */
   supervisor?: (actor: AnyActorRef) => AnyActorRef | undefined;

@@ -9,7 +9,7 @@
  * error it failed with. Beside the four strategies: a reverse shutdown order with a stable-run
  * reset, and children of every restart type.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { createProcessGroup, type ProcessGroupOptions } from '../../src/machines/group.js';
 import { MAX_TIMER_MS } from '../../src/policy/backoff.js';
@@ -84,13 +84,6 @@ const replay = (options: Case[1], restarts: Case[2]) => (path: ModelPath<GroupMo
     });
     return { actor: createActor(group, { clock }), children };
   });
-
-// Events sent to a group that has stopped make XState warn; that is expected here.
-let warn: ReturnType<typeof vi.spyOn> | undefined;
-beforeAll(() => {
-  warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
-afterAll(() => warn?.mockRestore());
 
 describe.each(CASES)('group model (%s)', (_, options, restarts, unreachable = []) => {
   const model = createGroupModel({ ...options, children: childrenOf(restarts) });

@@ -8,7 +8,7 @@
  * received messages, and the output or the error after every step. Each restart type is walked
  * with a backoff, and once with zero backoff (restarts without a timer).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { getPathsFromEvents } from 'xstate/graph';
 import { createSupervisor, type SupervisorOptions } from '../../src/machines/supervisor.js';
@@ -61,13 +61,6 @@ function coveredPairs(paths: ReadonlyArray<ModelPath<SupervisorModelContext>>): 
   }
   return pairs;
 }
-
-// Events sent to a supervisor that has stopped make XState warn; that is expected here.
-let warn: ReturnType<typeof vi.spyOn> | undefined;
-beforeAll(() => {
-  warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
-afterAll(() => warn?.mockRestore());
 
 describe.each(CASES)('supervisor model (%s)', (_, options) => {
   const model = createSupervisorModel(options, modelOptions);

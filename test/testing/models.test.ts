@@ -4,7 +4,7 @@
  * machine does something else, printing the path.
  */
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, sendTo, setup } from 'xstate';
 import { createTestModel, getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { idle } from '../../src/actors/idle.js';
 import { createProcessGroup } from '../../src/machines/group.js';
@@ -142,6 +142,47 @@ describe('group model', () => {
     expect(getShortestPaths(model).some((path) => path.state.matches({ running: 'failing' }))).toBe(
       true,
     );
+  });
+
+  it('replays on a group that an app machine invokes, sending through the app', async () => {
+    const model = createGroupModel({ strategy: 'one-for-one', children: [{ id: 'a' }] });
+    const app = (group: ReturnType<typeof createProcessGroup>) =>
+      setup({ actors: { group } }).createMachine({
+        initial: 'up',
+        states: {
+          up: {
+            invoke: { id: 'workers', src: 'group', onDone: 'done', onError: 'down' },
+            on: { '*': { actions: sendTo('workers', ({ event }) => event) } },
+          },
+          down: {},
+          done: { type: 'final' },
+        },
+      });
+    const seen: string[] = [];
+    for (const path of getModelPaths(model)) {
+      await replayGroupPath(path, (clock) => {
+        const a = createTestChild({ clock });
+        const group = createProcessGroup({
+          strategy: 'one-for-one',
+          children: [{ id: 'a', logic: a.logic }],
+        });
+        const actor = createActor(app(group), { clock });
+        return {
+          actor,
+          children: { a },
+          group: (root) => root.getSnapshot().children.workers,
+          send: (event) => {
+            seen.push(event.type);
+            actor.send(event);
+          },
+          check: (expected) =>
+            expect(actor.getSnapshot().value).toBe(
+              expected.phase === 'stopped' ? 'done' : expected.phase === 'failed' ? 'down' : 'up',
+            ),
+        };
+      });
+    }
+    expect(seen).toContain('shutdown');
   });
 
   it('a replay fails on a group whose strategy differs from its model', async () => {
