@@ -4,9 +4,9 @@
  *
  * The model is built from the same options as `createProcessGroup` (the children's logic is not
  * needed) and states the group's behaviour with no invoke and no delay. Its events are what can
- * happen to a group: each child fails or completes (`<id>.fails`, `<id>.completes`), `shutdown`,
- * `forceShutdown`, `reload`, a `message`, and time passing (`{ type: 'advance', ms? }`: up to the
- * next timer of the group, or by `ms`). Its context holds what each child is doing, the restart
+ * happen to a group: each child fails, completes or reports healthy (`<id>.fails`,
+ * `<id>.completes`, `<id>.reportsHealthy`), `shutdown`, `forceShutdown`, `reload`, a `message`,
+ * and time passing (`{ type: 'advance', ms? }`: up to the next timer of the group, or by `ms`). Its context holds what each child is doing, the restart
  * rounds of `'one-for-all'` and `'rest-for-one'`, the restart window, and the shutdown report so
  * far, so `getShortestPaths` reaches every strategy's rounds, `failed`, and every outcome.
  * `replayGroupPath` checks each path on the real group.
@@ -14,8 +14,6 @@
  * It models children that handle `shutdown` (as `createTestChild` children do): each is asked to
  * stop and given its grace period.
  */
-import type { GroupStrategy, ShutdownOrder } from '../actors/childSet.js';
-import { GROUP_STRATEGIES, SHUTDOWN_ORDERS } from '../actors/childSet.js';
 import type { GroupStopReason, ProcessGroupOptions } from '../machines/group.js';
 import { type BackoffPolicy, backoffDelay } from '../policy/backoff.js';
 import {
@@ -28,6 +26,12 @@ import {
   type RestartType,
   resolveRestartPolicy,
 } from '../policy/options.js';
+import {
+  GROUP_STRATEGIES,
+  type GroupStrategy,
+  SHUTDOWN_ORDERS,
+  type ShutdownOrder,
+} from '../policy/restart.js';
 import { type ModelSpec, modelMachine, registerModel } from './modelMachine.js';
 
 /** The group's phases as the model names them. */
@@ -107,6 +111,8 @@ export interface GroupModelContext {
 export type GroupModelEvent =
   | { type: `${string}.fails` }
   | { type: `${string}.completes` }
+  /** The child sends its group `{ type: 'supervisor.healthy' }`: its failure count resets. */
+  | { type: `${string}.reportsHealthy` }
   | { type: 'advance'; ms?: number }
   | { type: 'shutdown' }
   | { type: 'forceShutdown' }
@@ -135,6 +141,8 @@ export interface GroupModelOptions {
    * `maxRestarts.count + 1` with a restart limit (enough to give up), else 2.
    */
   maxRuns?: number;
+  /** Offer `<id>.reportsHealthy` (a child that has failed reports healthy). Default `true`. */
+  healthy?: boolean;
 }
 
 /** The resolved settings the group model works by. */
@@ -146,6 +154,7 @@ export interface GroupModelConfig {
   shutdownOrder: ShutdownOrder;
   children: ReadonlyArray<{ id: string; restart: RestartType; shutdownTimeoutMs: number }>;
   maxRuns: number;
+  healthy: boolean;
 }
 
 const OUTCOMES: readonly GroupPhase[] = ['stopped', 'failed'];
@@ -176,11 +185,11 @@ const clone = (c: GroupModelContext): GroupModelContext => structuredClone(c);
 function childEvent(
   cfg: GroupModelConfig,
   type: string,
-): { id: string; failed: boolean } | undefined {
-  for (const suffix of ['.fails', '.completes'] as const) {
-    if (!type.endsWith(suffix)) continue;
-    const id = type.slice(0, -suffix.length);
-    if (cfg.children.some((child) => child.id === id)) return { id, failed: suffix === '.fails' };
+): { id: string; what: 'fails' | 'completes' | 'reportsHealthy' } | undefined {
+  for (const what of ['fails', 'completes', 'reportsHealthy'] as const) {
+    if (!type.endsWith(`.${what}`)) continue;
+    const id = type.slice(0, -what.length - 1);
+    if (cfg.children.some((child) => child.id === id)) return { id, what };
   }
   return undefined;
 }
@@ -458,8 +467,12 @@ export function groupStep(
       const parsed = childEvent(cfg, event.type);
       if (!parsed) return context;
       const child = step.child(parsed.id);
-      if (child.status === 'stopping') step.stoppedChild(child, false);
-      else if (child.status === 'running') step.exited(child, parsed.failed);
+      if (parsed.what === 'reportsHealthy') {
+        if (child.status !== 'running') return context;
+        child.failures = 0;
+        child.stableMs = null;
+      } else if (child.status === 'stopping') step.stoppedChild(child, false);
+      else if (child.status === 'running') step.exited(child, parsed.what === 'fails');
       else return context;
       return c;
     }
@@ -469,7 +482,11 @@ export function groupStep(
 function accepts(cfg: GroupModelConfig, phase: GroupPhase): GroupModelEvent['type'][] {
   if (OUTCOMES.includes(phase)) return [];
   return [
-    ...cfg.children.flatMap((child) => [`${child.id}.fails`, `${child.id}.completes`] as const),
+    ...cfg.children.flatMap((child) => [
+      `${child.id}.fails` as const,
+      `${child.id}.completes` as const,
+      ...(cfg.healthy ? [`${child.id}.reportsHealthy` as const] : []),
+    ]),
     'advance',
     'shutdown',
     'forceShutdown',
@@ -486,6 +503,8 @@ function allowed(cfg: GroupModelConfig, c: GroupModelContext, event: GroupModelE
   const parsed = childEvent(cfg, event.type);
   if (!parsed) return true;
   const child = c.children.find((ch) => ch.id === parsed.id)!;
+  // A healthy report changes something only for a running child that has failed.
+  if (parsed.what === 'reportsHealthy') return child.status === 'running' && child.failures > 0;
   if (child.status === 'stopping') return true;
   if (child.status !== 'running') return false;
   if (child.runs < cfg.maxRuns) return true;
@@ -554,7 +573,16 @@ export function resolveGroupModelConfig(
     modelOptions.maxRuns ?? (maxRestarts ? maxRestarts.count + 1 : 2),
   );
   if (maxRuns < 1) invalidOption(owner, 'maxRuns', maxRuns, 'at least 1');
-  return { strategy, backoff, maxRestarts, resetAfterMs, shutdownOrder, children, maxRuns };
+  return {
+    strategy,
+    backoff,
+    maxRestarts,
+    resetAfterMs,
+    shutdownOrder,
+    children,
+    maxRuns,
+    healthy: modelOptions.healthy ?? true,
+  };
 }
 
 /** The group model's spec: its phases, events and step, for the kit's replay and paths. */

@@ -121,6 +121,15 @@ export async function replayGroupPath(
   /** Per child, per run number: the reloads and messages it must have got. */
   const expected = new Map<string, { reloads: number; messages: AnyEventObject[] }>();
   const thrown = new Map<string, Error>();
+  /** Per child: the reload and messages kept for its next run. */
+  const pending = new Map<string, { reloads: number; messages: AnyEventObject[] }>();
+  const pendingOf = (id: string) => {
+    const kept = pending.get(id) ?? { reloads: 0, messages: [] };
+    pending.set(id, kept);
+    return kept;
+  };
+  /** Messages dropped with the children that left the group while some waited for them. */
+  let dropped = 0;
   let sequence = 0;
   const key = (id: string, run: number) => `${id}/${run}`;
   const send = (event: AnyEventObject) => {
@@ -143,6 +152,7 @@ export async function replayGroupPath(
       backingOff: context?.backingOff,
       restarts: context?.restarts,
       failures: context?.failures,
+      droppedMessages: context?.droppedMessages,
     };
   };
   const planNextRuns = () => {
@@ -173,9 +183,13 @@ export async function replayGroupPath(
         send(message);
         if (before.phase !== 'running.active') break;
         for (const child of before.children) {
-          if (child.status !== 'running') continue;
-          const got = expected.get(key(child.id, child.runs))!;
-          if (event.type === 'reload') got.reloads++;
+          // A running child gets it; one waiting to restart keeps it for its next run.
+          const waits =
+            child.status === 'backingOff' ||
+            (child.status === 'stopping' && child.purpose === 'restart');
+          if (child.status !== 'running' && !waits) continue;
+          const got = waits ? pendingOf(child.id) : expected.get(key(child.id, child.runs))!;
+          if (event.type === 'reload') got.reloads = waits ? 1 : got.reloads + 1;
           else got.messages.push(message);
         }
         break;
@@ -191,22 +205,30 @@ export async function replayGroupPath(
           const error = new Error(`${id} run ${last.number} failed`);
           if (last.live) thrown.set(key(id!, last.number), error);
           last.fail(error);
-        } else last.complete();
+        } else if (what === 'reportsHealthy') last.reportHealthy();
+        else last.complete();
       }
     }
     await clock.settle();
   };
 
-  const check = (model: GroupModelContext) => {
+  const check = (before: GroupModelContext | undefined, model: GroupModelContext) => {
     if (!group) throw new Error('the group was not found');
     const snapshot = group.getSnapshot();
     expectSame('the group state', phaseOf(snapshot), model.phase);
     for (const child of model.children) {
       const runs = test(child.id).runs;
-      for (let run = 1; run <= child.runs; run++) {
-        if (!expected.has(key(child.id, run))) {
-          expected.set(key(child.id, run), { reloads: 0, messages: [] });
-        }
+      const was = before?.children.find((c) => c.id === child.id);
+      for (let run = (was?.runs ?? 0) + 1; run <= child.runs; run++) {
+        // A new run gets what was kept for it.
+        expected.set(key(child.id, run), pendingOf(child.id));
+        pending.delete(child.id);
+      }
+      if (child.status === 'gone' && was && was.status !== 'gone') {
+        // A child that leaves the group drops what was kept for it.
+        const kept = pendingOf(child.id);
+        dropped += kept.reloads + kept.messages.length;
+        pending.delete(child.id);
       }
       expectSame(`runs of ${child.id} started`, runs.length, child.runs);
       for (const run of runs) {
@@ -239,6 +261,7 @@ export async function replayGroupPath(
         backingOff: count('backingOff'),
         restarts: model.restarts,
         failures: model.failures,
+        droppedMessages: dropped,
       });
     } else if (model.phase === 'failed') {
       expectSame('errors of the group', errors.length, 1);
@@ -264,6 +287,7 @@ export async function replayGroupPath(
         forced: model.forced,
         restarts: model.restarts,
         failures: model.failures,
+        droppedMessages: dropped,
       });
     }
     system.check?.(model, group);
@@ -280,14 +304,14 @@ export async function replayGroupPath(
         if (group && group !== actor) collectErrors(group, errors);
         await clock.settle();
         planNextRuns();
-        check(step.state.context);
+        check(undefined, step.state.context);
         return;
       }
       const before = path.steps[index - 1]!.state.context;
       const event = step.event as GroupModelEvent;
       if (spec.allowed(before, event)) await perform(before, event);
       planNextRuns();
-      check(step.state.context);
+      check(before, step.state.context);
     });
   } finally {
     // Whatever the outcome, nothing of this path keeps running.

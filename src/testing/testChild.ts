@@ -15,10 +15,11 @@ import type {
   NonReducibleUnknown,
   Snapshot,
 } from 'xstate';
+import { HEALTHY } from '../actors/childHost.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
 
 /** The event a child sends its parent to say it is healthy (see {@link RunPlan.start}). */
-export const HEALTHY_EVENT = 'supervisor.healthy';
+export const HEALTHY_EVENT: typeof HEALTHY = HEALTHY;
 
 /** Internal events: the test ends a run or makes it report healthy. */
 export const TEST_CHILD_FAIL = 'xstate.testChild.fail';
@@ -30,8 +31,9 @@ export const TEST_CHILD_FINISH = 'xstate.testChild.finish';
 export interface RunPlan {
   /**
    * What the run does as soon as it has started: `'serve'` (default) runs until told otherwise;
-   * `'fail'` fails, `'complete'` completes, `'healthy'` sends its parent
-   * `{ type: 'supervisor.healthy' }` and then serves.
+   * `'fail'` fails and `'complete'` completes before its start has returned (as a child that
+   * throws at once); `'healthy'` sends its parent `{ type: 'supervisor.healthy' }` right after
+   * its start, and then serves.
    */
   start?: 'serve' | 'fail' | 'complete' | 'healthy';
   /** On `shutdown`: `'finish'` (default) completes at once; `'hang'` keeps running until the test ends it. */
@@ -235,21 +237,15 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
       records.push(record);
       byActor.set(self, record);
       const { plan } = record;
-      // As a promise that settles at once: after the start, in the same turn.
+      // Sent to itself during the start, a failure or completion ends the run before its start
+      // returns, as a child that throws at once.
       if (plan.start === 'fail') {
-        queueMicrotask(() =>
-          sendIfLive(record, {
-            type: TEST_CHILD_FAIL,
-            error: plan.error ?? new Error(`run ${number} failed`),
-          }),
-        );
+        self.send({
+          type: TEST_CHILD_FAIL,
+          error: plan.error ?? new Error(`run ${number} failed`),
+        });
       } else if (plan.start === 'complete') {
-        queueMicrotask(() =>
-          sendIfLive(record, {
-            type: TEST_CHILD_COMPLETE,
-            output: plan.output ?? `run ${number} completed`,
-          }),
-        );
+        self.send({ type: TEST_CHILD_COMPLETE, output: plan.output ?? `run ${number} completed` });
       } else if (plan.start === 'healthy') {
         queueMicrotask(() => healthy(record));
       }
