@@ -13,7 +13,6 @@ import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { getPathsFromEvents } from 'xstate/graph';
 import { createSupervisor, type SupervisorOptions } from '../../src/machines/supervisor.js';
-import { MAX_TIMER_MS } from '../../src/policy/backoff.js';
 import {
   createSupervisorModel,
   createTestChild,
@@ -24,20 +23,14 @@ import {
   type SupervisorModelContext,
   type SupervisorModelEvent,
 } from '../../src/testing.js';
-import { PENDING_SUPERVISOR_CHANGES } from '../support/pending.js';
 
 const base = {
   backoff: { initialMs: 100, maxMs: 400, factor: 2 },
-  // A window that expires within the paths once restarts are counted at the failure.
-  maxRestarts: { count: 2, withinMs: PENDING_SUPERVISOR_CHANGES ? MAX_TIMER_MS : 1_500 },
+  // A window that expires within the paths: restarts leave it 1.5 s after their failure.
+  maxRestarts: { count: 2, withinMs: 1_500 },
   resetAfterMs: 1_000,
   shutdownTimeoutMs: 500,
 } satisfies SupervisorOptions;
-
-const modelOptions = {
-  healthy: !PENDING_SUPERVISOR_CHANGES,
-  restartFails: !PENDING_SUPERVISOR_CHANGES,
-};
 
 const CASES: ReadonlyArray<[string, SupervisorOptions]> = [
   ['transient', { ...base, restart: 'transient' }],
@@ -68,7 +61,7 @@ function coveredPairs(paths: ReadonlyArray<ModelPath<SupervisorModelContext>>): 
 }
 
 describe.each(CASES)('supervisor model (%s)', (_, options) => {
-  const model = createSupervisorModel(options, modelOptions);
+  const model = createSupervisorModel(options);
   const paths = getModelPaths(model, { coverage: 'transitions' });
 
   it('reaches every state the options allow, each with every event it takes', () => {
@@ -93,10 +86,10 @@ describe.each(CASES)('supervisor model (%s)', (_, options) => {
 });
 
 /**
- * The behaviour being changed in parallel, along paths that show it. The model's side is
- * checked always; the real supervisor's once `PENDING_SUPERVISOR_CHANGES` is `false`.
+ * Behaviour that is easy to get subtly wrong, along paths that show it: the model says it, and
+ * the real supervisor does it.
  */
-describe('supervisor model: the changes being made', () => {
+describe('supervisor model: healthy reports, failed starts, the restart window', () => {
   const options = { ...base, maxRestarts: { count: 2, withinMs: 1_500 } };
   const model = createSupervisorModel(options, { maxRuns: 5 });
   const along = (events: SupervisorModelEvent[]) => getPathsFromEvents(model, events)[0]!;
@@ -141,9 +134,7 @@ describe('supervisor model: the changes being made', () => {
     expect(along(events).state.context).toMatchObject(expected);
   });
 
-  if (!PENDING_SUPERVISOR_CHANGES) {
-    it.each(cases)('%s (the real supervisor)', async (_, events) => {
-      await replay(options)(along(events));
-    });
-  }
+  it.each(cases)('%s (the real supervisor)', async (_, events) => {
+    await replay(options)(along(events));
+  });
 });

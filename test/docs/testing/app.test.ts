@@ -7,11 +7,9 @@ import {
   getModelPaths,
   replaySupervisorPath,
 } from '../../../src/testing.js';
-import { dropPendingPaths } from '../../support/pending.js'; // docs-hide
 
 // A path to every state of the supervisor's model: failures, backoff, giving up, shutdown…
 const paths = getModelPaths(createSupervisorModel(apiSupervision));
-dropPendingPaths(paths); // docs-hide
 
 /** What the app shows for each state of its API's supervisor. */
 const shown: Record<string, string> = { failed: 'offline', stopped: 'closed' };

@@ -2,7 +2,6 @@ import { expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { createApp } from '../../../examples/testing/app.js';
 import { createTestChild, TestClock } from '../../../src/testing.js';
-import { PENDING_SUPERVISOR_CHANGES } from '../../support/pending.js'; // docs-hide
 
 it('reconnects with a longer wait after each drop', async () => {
   const clock = new TestClock();
@@ -21,7 +20,6 @@ it('reconnects with a longer wait after each drop', async () => {
 });
 
 it('waits 500 ms again after a connection that reported healthy drops', async () => {
-  if (PENDING_SUPERVISOR_CHANGES) return; // docs-hide
   const clock = new TestClock();
   // Run 1 drops at once; run 2 connects and tells its supervisor it is healthy.
   const api = createTestChild({ clock, runs: { 1: { start: 'fail' }, 2: { start: 'healthy' } } });
