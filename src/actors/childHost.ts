@@ -1477,6 +1477,12 @@ export interface ChildSetMember {
   id: string;
   status: ChildStatus;
   ref: AnyActorRef | null;
+  /** Consecutive failures (reset by a stable run or a health signal). */
+  failures: number;
+  /** Restarts made. */
+  restarts: number;
+  /** The delay of the current or latest restart, in ms. */
+  delayMs: number;
 }
 
 /**
@@ -1497,5 +1503,8 @@ export function childSetMembers(ref: AnyActorRef): ChildSetMember[] | undefined 
     id: slot.spec.id,
     status: slot.view.status,
     ref: slot.ref,
+    failures: slot.view.failures,
+    restarts: slot.view.restarts,
+    delayMs: slot.view.delayMs,
   }));
 }
