@@ -23,7 +23,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Pages that include samples. */
-export const SAMPLE_PAGES: readonly string[] = ['docs/testing.md'];
+export const SAMPLE_PAGES: readonly string[] = [
+  'docs/testing.md',
+  'docs/persistence.md',
+  'docs/types.md',
+];
 
 const MARKER = /<!-- sample:([^:>]+):start -->([\s\S]*?)<!-- sample:\1:end -->/g;
 
