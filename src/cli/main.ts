@@ -11,10 +11,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AnyActorRef } from 'xstate';
 import { GROUP_STRATEGIES } from '../actors/childSet.js';
-import { fromChildProcess, type LineWriter } from '../actors/fromChildProcess.js';
-
 import { formatLifecycleEvent, type LifecycleEvent } from '../lifecycle.js';
 import { createProcessGroup } from '../machines/group.js';
+import { fromChildProcess, type LineWriter } from '../node/fromChildProcess.js';
 import { type HealthServer, startHealthServer } from '../node/health.js';
 import { EXIT_FAILURE, runMain } from '../node/runMain.js';
 import { lifecycleLevel, observeLifecycle } from '../observe.js';

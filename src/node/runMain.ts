@@ -19,7 +19,6 @@ import {
   type Snapshot,
   type SnapshotFrom,
 } from 'xstate';
-import { ChildProcessError, type LineWriter } from '../actors/fromChildProcess.js';
 import { stopOrphans } from '../actors/orphans.js';
 import {
   createLifecycleLogger,
@@ -28,6 +27,7 @@ import {
 } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
 import { describe, invalidOption } from '../policy/options.js';
+import { ChildProcessError, type LineWriter } from './fromChildProcess.js';
 import { type HealthServer, type HealthServerOptions, startHealthServer } from './health.js';
 import { type Inspector, type InspectorOptions, startInspector } from './inspector.js';
 import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap, signalNumber } from './signals.js';

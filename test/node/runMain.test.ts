@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type createActor, fromPromise, setup } from 'xstate';
-import { ChildProcessError, fromChildProcess } from '../../src/actors/fromChildProcess.js';
 import { fromProcess } from '../../src/actors/fromProcess.js';
 import { idle } from '../../src/actors/idle.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
+import { ChildProcessError, fromChildProcess } from '../../src/node/fromChildProcess.js';
 import { formatErrorChain, type RunMainOptions, runMain } from '../../src/node/runMain.js';
 import {
   childArgs,

@@ -14,8 +14,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from 'xstate';
-import { shellCommand } from '../node/shellCommand.js';
-import { checkSignal, signalNumber } from '../node/signals.js';
+import { markShutdownAware } from '../actors/shutdownAware.js';
 import {
   checkCount,
   checkDuration,
@@ -23,7 +22,8 @@ import {
   describe,
   invalidOption,
 } from '../policy/options.js';
-import { markShutdownAware } from './shutdownAware.js';
+import { shellCommand } from './shellCommand.js';
+import { checkSignal, signalNumber } from './signals.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
 type AnyActorSystem = ActorSystem<any>;

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type AnyActorLogic, type AnyActorRef, createActor } from 'xstate';
+import { createSupervisor, type SupervisorOutput } from '../../src/machines/supervisor.js';
 import {
   ChildProcessError,
   type ChildProcessOptions,
   type ChildProcessOutput,
   fromChildProcess,
-} from '../../src/actors/fromChildProcess.js';
-import { createSupervisor, type SupervisorOutput } from '../../src/machines/supervisor.js';
+} from '../../src/node/fromChildProcess.js';
 import {
   childArgs,
   collector,

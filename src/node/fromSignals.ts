@@ -14,9 +14,9 @@ import type {
   EventObject,
   Snapshot,
 } from 'xstate';
-import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap } from '../node/signals.js';
+import { markShutdownAware } from '../actors/shutdownAware.js';
 import { checkObject, checkOneOf, invalidOption } from '../policy/options.js';
-import { markShutdownAware } from './shutdownAware.js';
+import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap } from './signals.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
 type AnyActorSystem = ActorSystem<any>;
