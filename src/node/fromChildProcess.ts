@@ -10,20 +10,30 @@
  * Exit code 0 ends the actor as done; any other end is a {@link ChildProcessError}.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from 'xstate';
 import { markShutdownAware } from '../actors/shutdownAware.js';
+import { ChildProcessError, exitError, spawnError } from './childProcessError.js';
 import {
-  checkCount,
-  checkDuration,
-  checkObject,
-  describe,
-  invalidOption,
-} from '../policy/options.js';
+  type ChildProcessOptions,
+  type ChildProcessSettings,
+  environment,
+  type LineWriter,
+  resolveChildProcessOptions,
+} from './childProcessOptions.js';
+import { readLines } from './lines.js';
+import { groupAlive, signalGroup, trackGroup, untrackGroup } from './processGroups.js';
 import { shellCommand } from './shellCommand.js';
-import { checkSignal, signalNumber } from './signals.js';
+import { signalNumber } from './signals.js';
+import { StderrTail } from './stderrTail.js';
+
+export { ChildProcessError, type ChildProcessFailure } from './childProcessError.js';
+export {
+  type ChildProcessOptions,
+  DEFAULT_LEFTOVER_GRACE_MS,
+  DEFAULT_STDERR_TAIL_LINES,
+  type LineWriter,
+} from './childProcessOptions.js';
+export { MAX_LINE_LENGTH } from './lines.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
 type AnyActorSystem = ActorSystem<any>;
@@ -35,66 +45,12 @@ export const CHILD_PROCESS_EXITED = 'xstate.childProcess.exited';
 /** Internal event: the process could not start, or ended badly; carries the error. */
 export const CHILD_PROCESS_FAILED = 'xstate.childProcess.failed';
 
-/** Lines of stderr kept for the error of a failed process, by default. */
-export const DEFAULT_STDERR_TAIL_LINES = 20;
-/** How long processes left in the group after the main process exited get, by default (ms). */
-export const DEFAULT_LEFTOVER_GRACE_MS = 5_000;
-/** A line longer than this (in characters) is passed on in pieces. */
-export const MAX_LINE_LENGTH = 64 * 1024;
-
 /** How long to wait, after the process group is gone, for its output pipes to close (ms). */
 const OUTPUT_DRAIN_MS = 1_000;
 /** How often a process group with members left is checked (ms). */
 const GROUP_POLL_MS = 50;
 /** How long a group sent SIGKILL is watched until it is gone (ms). */
 const KILL_WAIT_MS = 2_000;
-
-/** Where forwarded output lines are written: `process.stdout`, a stream, or any `write`. */
-export interface LineWriter {
-  write(text: string): unknown;
-}
-
-/** Options of {@link fromChildProcess}. */
-export interface ChildProcessOptions {
-  /** The program to run (looked up in `PATH`), or with `shell`, a shell command line. */
-  command: string;
-  /** Its arguments. Default none. */
-  args?: readonly string[];
-  /** Its working directory. Default the current one. */
-  cwd?: string;
-  /**
-   * Variables added to the environment it inherits (`process.env` at each start); a variable
-   * set to `undefined` is removed.
-   */
-  env?: Record<string, string | undefined>;
-  /**
-   * Runs `command` (and `args`) through `/bin/sh` (`true`) or through the given shell. Default
-   * `false`. A simple command is run with `exec`, so the process is the program itself; a
-   * compound one keeps its shell, which ignores SIGHUP and SIGTERM and waits for its commands
-   * (see `shellCommand`).
-   */
-  shell?: boolean | string;
-  /** Its name in forwarded output, events and errors. Default the command's base name. */
-  name?: string;
-  /** Sent to the process group on `shutdown`. Default `'SIGTERM'`. */
-  shutdownSignal?: NodeJS.Signals;
-  /** Sent to the process group on `reload`. Default `'SIGHUP'`. */
-  reloadSignal?: NodeJS.Signals;
-  /** Where stdout lines are forwarded; `false` forwards nothing. Default `process.stdout`. */
-  stdout?: LineWriter | false;
-  /** Where stderr lines are forwarded; `false` forwards nothing. Default `process.stderr`. */
-  stderr?: LineWriter | false;
-  /** Put in front of each forwarded line; `false` for none. Default `'<name> | '`. */
-  prefix?: string | false;
-  /** Lines of stderr kept for the error of a failed process. Default 20. */
-  stderrTailLines?: number;
-  /**
-   * Processes left in the group after the main process exited (a shell's commands, workers
-   * that outlive their parent) get the shutdown signal and this long to end, then SIGKILL.
-   * Default 5,000 ms.
-   */
-  leftoverGraceMs?: number;
-}
 
 /** The output of a process that ended well. */
 export interface ChildProcessOutput {
@@ -107,77 +63,6 @@ export interface ChildProcessOutput {
   signal: NodeJS.Signals | null;
   /** Whether it ended after being asked to shut down. */
   shutdown: boolean;
-}
-
-/** How a child process failed. */
-export type ChildProcessFailure = 'spawn' | 'exit' | 'signal';
-
-/**
- * The error of a child process that could not be started (`failure: 'spawn'`), exited with a
- * code other than 0 (`'exit'`) or was ended by a signal (`'signal'`). It carries the exit code
- * or signal, and the last lines the process wrote to stderr, also shown in the message.
- *
- * @example
- *
- * ```ts
- * const actor = createActor(fromChildProcess({ command: 'node', args: ['worker.js'] }));
- * actor.subscribe({
- *   error(err) {
- *     if (err instanceof ChildProcessError) console.error(err.exitCode, err.stderrTail);
- *   },
- * });
- * actor.start();
- * ```
- */
-export class ChildProcessError extends Error {
-  override readonly name = 'ChildProcessError';
-  /** How it failed. */
-  readonly failure: ChildProcessFailure;
-  /** The process's name. */
-  readonly processName: string;
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly cwd: string;
-  /** The pid, when it was started. */
-  readonly pid: number | undefined;
-  /** The exit code, when it exited. */
-  readonly exitCode: number | null;
-  /** The signal that ended it, when one did. */
-  readonly signal: NodeJS.Signals | null;
-  /** A short code: the exit code, the signal, or the system error code of a failed spawn. */
-  readonly code: number | string | undefined;
-  /** The last lines it wrote to stderr. */
-  readonly stderrTail: readonly string[];
-
-  constructor(
-    message: string,
-    details: {
-      failure: ChildProcessFailure;
-      processName: string;
-      command: string;
-      args: readonly string[];
-      cwd: string;
-      pid?: number | undefined;
-      exitCode?: number | null;
-      signal?: NodeJS.Signals | null;
-      stderrTail?: readonly string[];
-      cause?: unknown;
-    },
-  ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.failure = details.failure;
-    this.processName = details.processName;
-    this.command = details.command;
-    this.args = details.args;
-    this.cwd = details.cwd;
-    this.pid = details.pid;
-    this.exitCode = details.exitCode ?? null;
-    this.signal = details.signal ?? null;
-    this.stderrTail = details.stderrTail ?? [];
-    const systemCode = (details.cause as { code?: unknown } | undefined)?.code;
-    this.code =
-      this.exitCode ?? this.signal ?? (typeof systemCode === 'string' ? systemCode : undefined);
-  }
 }
 
 /** The snapshot of a {@link fromChildProcess} actor. */
@@ -207,26 +92,10 @@ export type ChildProcessActorLogic = ActorLogic<
   ChildProcessOutputEvent
 >;
 
-interface Settings {
-  command: string;
-  args: readonly string[];
-  cwd: string | undefined;
-  env: Record<string, string | undefined>;
-  shell: boolean | string;
-  name: string;
-  shutdownSignal: NodeJS.Signals;
-  reloadSignal: NodeJS.Signals;
-  stdout: LineWriter | false | undefined;
-  stderr: LineWriter | false | undefined;
-  prefix: string;
-  stderrTailLines: number;
-  leftoverGraceMs: number;
-}
-
 interface Runtime {
   child: ChildProcess;
   pid: number;
-  stderrTail: string[];
+  stderrTail: StderrTail;
   /** The shutdown signal was sent to the group. */
   shutdownSent: boolean;
   /** SIGKILL was sent to the group: nothing of it is waited for any more. */
@@ -294,7 +163,7 @@ const runtimes = new WeakMap<AnyActorRef, Runtime>();
  * ```
  */
 export function fromChildProcess(options: ChildProcessOptions): ChildProcessActorLogic {
-  const settings = resolveOptions(options);
+  const settings = resolveChildProcessOptions(options);
   const logic: ChildProcessActorLogic = {
     config: settings,
     transition(snapshot, event, scope) {
@@ -363,7 +232,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       const runtime: Runtime = {
         child,
         pid,
-        stderrTail: [],
+        stderrTail: new StderrTail(settings.stderrTailLines),
         shutdownSent: false,
         killed: false,
         stopped: false,
@@ -375,14 +244,13 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
         timer: undefined,
       };
       runtimes.set(self, runtime);
-      track(pid);
+      trackGroup(pid);
       self.send({ type: CHILD_PROCESS_SPAWNED, pid } as EventObject);
 
       const forward =
         (stream: 'stdout' | 'stderr', writer: LineWriter | false) => (line: string) => {
           if (stream === 'stderr') {
             runtime.stderrTail.push(line);
-            if (runtime.stderrTail.length > settings.stderrTailLines) runtime.stderrTail.shift();
           }
           if (writer) writer.write(`${settings.prefix}${line}\n`);
           emit({ type: 'output', name: settings.name, stream, line });
@@ -394,7 +262,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
         if (runtime.finished) return;
         runtime.finished = true;
         clearTimer(runtime);
-        untrack(pid);
+        untrackGroup(pid);
         if (runtime.stopped) return;
         const result = outcome(settings, runtime);
         if (result instanceof ChildProcessError) fail(result);
@@ -458,94 +326,11 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
   return markShutdownAware(logic);
 }
 
-function resolveOptions(options: ChildProcessOptions): Settings {
-  const owner = 'fromChildProcess';
-  const given = checkObject(owner, 'options', options);
-  const { command } = given;
-  if (typeof command !== 'string' || command.trim() === '') {
-    invalidOption(owner, 'command', command, 'a non-empty string');
-  }
-  const args = given.args ?? [];
-  if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) {
-    invalidOption(owner, 'args', args, 'an array of strings');
-  }
-  const cwd = given.cwd;
-  if (cwd !== undefined && (typeof cwd !== 'string' || cwd === '')) {
-    invalidOption(owner, 'cwd', cwd, 'a non-empty string (a directory path)');
-  }
-  const env = checkObject(owner, 'env', given.env);
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && typeof value !== 'string') {
-      invalidOption(owner, `env.${key}`, value, 'a string, or undefined to remove the variable');
-    }
-  }
-  const shell = given.shell ?? false;
-  if (typeof shell !== 'boolean' && (typeof shell !== 'string' || shell === '')) {
-    invalidOption(owner, 'shell', shell, 'true, false or the path of a shell');
-  }
-  const name = given.name ?? defaultName(command);
-  if (typeof name !== 'string' || name === '') {
-    invalidOption(owner, 'name', name, 'a non-empty string');
-  }
-  const writer = (field: 'stdout' | 'stderr'): LineWriter | false | undefined => {
-    const value = given[field];
-    if (value === undefined || value === false) return value;
-    if (
-      typeof value !== 'object' ||
-      value === null ||
-      typeof (value as { write?: unknown }).write !== 'function'
-    ) {
-      invalidOption(owner, field, value, 'false or an object with a write(text) method');
-    }
-    return value as LineWriter;
-  };
-  const prefix = given.prefix ?? `${name} | `;
-  if (prefix !== false && typeof prefix !== 'string') {
-    invalidOption(owner, 'prefix', prefix, 'a string or false');
-  }
-  return {
-    command,
-    args,
-    cwd,
-    env: env as Record<string, string | undefined>,
-    shell,
-    name,
-    shutdownSignal: checkSignal(owner, 'shutdownSignal', given.shutdownSignal ?? 'SIGTERM'),
-    reloadSignal: checkSignal(owner, 'reloadSignal', given.reloadSignal ?? 'SIGHUP'),
-    stdout: writer('stdout'),
-    stderr: writer('stderr'),
-    prefix: prefix === false ? '' : prefix,
-    stderrTailLines: checkCount(
-      owner,
-      'stderrTailLines',
-      given.stderrTailLines ?? DEFAULT_STDERR_TAIL_LINES,
-    ),
-    leftoverGraceMs: checkDuration(
-      owner,
-      'leftoverGraceMs',
-      given.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS,
-    ),
-  };
-}
-
-/** The program's base name: the first word of the command, quotes removed. */
-function defaultName(command: string): string {
-  const first = /^\s*(?:"([^"]+)"|'([^']+)'|(\S+))/.exec(command);
-  const program = first?.[1] ?? first?.[2] ?? first?.[3] ?? command;
-  return basename(program) || program;
-}
-
-function environment(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
-}
-
 /** Done or failed, from how the main process ended. */
-function outcome(settings: Settings, runtime: Runtime): ChildProcessOutput | ChildProcessError {
+function outcome(
+  settings: ChildProcessSettings,
+  runtime: Runtime,
+): ChildProcessOutput | ChildProcessError {
   const code = runtime.exit?.code ?? null;
   const signal = runtime.exit?.signal ?? null;
   const asked = runtime.shutdownSent;
@@ -555,68 +340,12 @@ function outcome(settings: Settings, runtime: Runtime): ChildProcessOutput | Chi
   if (clean) {
     return { name: settings.name, pid: runtime.pid, exitCode: code, signal, shutdown: asked };
   }
-  const what = signal !== null ? `was ended by signal ${signal}` : `exited with code ${code}`;
-  const tail = runtime.stderrTail;
-  const stderrPart =
-    tail.length > 0
-      ? `; its last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of stderr:\n${tail.map((line) => `  ${line}`).join('\n')}`
-      : '; it wrote nothing to stderr';
-  return new ChildProcessError(
-    `process "${settings.name}" (pid ${runtime.pid}, ${commandLine(settings)}) ${what}${stderrPart}`,
-    {
-      failure: signal !== null ? 'signal' : 'exit',
-      processName: settings.name,
-      command: settings.command,
-      args: settings.args,
-      cwd: settings.cwd ?? process.cwd(),
-      pid: runtime.pid,
-      exitCode: code,
-      signal,
-      stderrTail: [...tail],
-    },
-  );
-}
-
-function spawnError(settings: Settings, cause: unknown): ChildProcessError {
-  const cwd = settings.cwd ?? process.cwd();
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  let reason: string;
-  if (code === 'ENOENT' && !isDirectory(cwd)) {
-    reason = `its working directory ${JSON.stringify(cwd)} does not exist or is not a directory; create it or fix the "cwd" option`;
-  } else if (code === 'ENOENT') {
-    reason = `command ${JSON.stringify(settings.command)} was not found (in ${JSON.stringify(cwd)} or on PATH); check its name, install it or give its full path`;
-  } else if (code === 'EACCES') {
-    reason = `command ${JSON.stringify(settings.command)} is not executable (permission denied); check its mode (chmod +x) or run it through its interpreter`;
-  } else {
-    const message = cause instanceof Error ? cause.message : describe(cause);
-    reason = `spawning failed: ${message}`;
-  }
-  return new ChildProcessError(
-    `process "${settings.name}" could not be started (${commandLine(settings)}, cwd ${JSON.stringify(cwd)}): ${reason}`,
-    {
-      failure: 'spawn',
-      processName: settings.name,
-      command: settings.command,
-      args: settings.args,
-      cwd,
-      cause,
-    },
-  );
-}
-
-function commandLine(settings: Settings): string {
-  const words = [settings.command, ...settings.args].map((word) =>
-    /^[\w@%+=:,./-]+$/.test(word) ? word : JSON.stringify(word),
-  );
-  return `command ${words.join(' ')}`;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+  return exitError(settings, {
+    pid: runtime.pid,
+    exitCode: code,
+    signal,
+    stderrTail: runtime.stderrTail.lines(),
+  });
 }
 
 function clearTimer(runtime: Runtime): void {
@@ -629,94 +358,4 @@ function kill(runtime: Runtime): void {
   if (runtime.killed || runtime.finished) return;
   runtime.killed = true;
   signalGroup(runtime.pid, 'SIGKILL');
-}
-
-/** Sends a signal to a process group; a group that is already gone is not an error. */
-function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    // ESRCH: the group is gone. EPERM: not ours to signal (it cannot be, but never throw here).
-    return false;
-  }
-}
-
-/**
- * Whether a process group has a live member. Members that have ended but were not reaped yet
- * (zombies, as happens to orphans when PID 1 does not reap them, as in many containers) do not
- * count; on Linux they are told apart through `/proc`.
- */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-  if (process.platform !== 'linux') return true;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid pgrp …; comm may contain spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-  }
-  return false;
-}
-
-/** Splits a stream into lines (LF or CRLF); a last line without a line break counts too. */
-function readLines(stream: Readable, onLine: (line: string) => void): void {
-  stream.setEncoding('utf8');
-  let buffer = '';
-  stream.on('data', (chunk: string) => {
-    buffer += chunk;
-    let start = 0;
-    for (let end = buffer.indexOf('\n'); end !== -1; end = buffer.indexOf('\n', start)) {
-      const line = buffer.slice(start, end);
-      onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
-      start = end + 1;
-    }
-    buffer = buffer.slice(start);
-    while (buffer.length > MAX_LINE_LENGTH) {
-      onLine(buffer.slice(0, MAX_LINE_LENGTH));
-      buffer = buffer.slice(MAX_LINE_LENGTH);
-    }
-  });
-  const flush = () => {
-    if (buffer !== '') onLine(buffer);
-    buffer = '';
-  };
-  stream.once('end', flush);
-  stream.once('close', flush);
-  stream.on('error', () => {
-    // A broken pipe from the child ends the output; the exit is reported by the process.
-  });
-}
-
-/** Process groups still running, killed if Node exits before they end. */
-const liveGroups = new Set<number>();
-
-function killLiveGroups(): void {
-  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
-}
-
-function track(pgid: number): void {
-  if (liveGroups.size === 0) process.on('exit', killLiveGroups);
-  liveGroups.add(pgid);
-}
-
-function untrack(pgid: number): void {
-  liveGroups.delete(pgid);
-  if (liveGroups.size === 0) process.off('exit', killLiveGroups);
 }
