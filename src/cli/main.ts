@@ -19,6 +19,7 @@ import { EXIT_FAILURE, runMain } from '../node/runMain.js';
 import { lifecycleLevel, observeLifecycle } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
 import { RESTART_TYPES, type RestartType } from '../policy/options.js';
+import { failureTracker, jsonLines, oneLine } from './output.js';
 import { type ProcfileEntry, ProcfileError, readProcfile } from './procfile.js';
 
 /** Exit code for a usage mistake or an unusable Procfile. */
@@ -141,17 +142,6 @@ export function procfileGroup(entries: ProcfileEntry[], options: StartOptions, i
   });
 }
 
-function jsonLines(out: LineWriter, name: string, stream: 'stdout' | 'stderr'): LineWriter {
-  return {
-    write(text: string) {
-      for (const line of text.split('\n')) {
-        if (line !== '')
-          out.write(`${JSON.stringify({ time: new Date().toISOString(), name, stream, line })}\n`);
-      }
-    },
-  };
-}
-
 function lifecycleWriter(io: CliIo, json: boolean, width: number): (event: LifecycleEvent) => void {
   const color = useColor(io);
   const tag = paint(`${'xsup'.padEnd(width)} | `, 90, color);
@@ -162,7 +152,7 @@ function lifecycleWriter(io: CliIo, json: boolean, width: number): (event: Lifec
       );
       return;
     }
-    const line = formatLifecycleEvent(event).replace(/^xsup[/:] ?/, '');
+    const line = oneLine(formatLifecycleEvent(event).replace(/^xsup[/:] ?/, ''));
     const level = lifecycleLevel(event);
     io.stdout.write(
       `${tag}${level === 'info' ? line : paint(line, level === 'error' ? 31 : 33, color)}\n`,
@@ -275,6 +265,7 @@ export async function main(
       let health: HealthServer | undefined;
       let finished = false;
       let healthFailed = false;
+      const failures = failureTracker();
       exitCode = await runMain(machine, {
         name: 'xsup',
         stderr: io.stderr,
@@ -289,6 +280,7 @@ export async function main(
             }),
         onStart: (actor) => {
           observeLifecycle(actor as AnyActorRef, lifecycleWriter(io, options.json, width));
+          observeLifecycle(actor as AnyActorRef, failures.observe);
           if (options.health !== undefined) {
             startHealthServer(actor as AnyActorRef, { port: options.health }).then(
               (server) => {
@@ -310,6 +302,8 @@ export async function main(
       finished = true;
       // Stopped because the health endpoints could not be served: not a clean run.
       if (healthFailed && exitCode === 0) exitCode = EXIT_FAILURE;
+      // A process failed and was not started again (`--restart=temporary`): not a clean run.
+      if (failures.failedForGood() && exitCode === 0) exitCode = EXIT_FAILURE;
       await health?.close();
     });
 

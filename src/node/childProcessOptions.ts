@@ -12,9 +12,16 @@ export const DEFAULT_STDERR_TAIL_LINES = 20;
 /** How long processes left in the group after the main process exited get, by default (ms). */
 export const DEFAULT_LEFTOVER_GRACE_MS = 5_000;
 
-/** Where forwarded output lines are written: `process.stdout`, a stream, or any `write`. */
+/**
+ * Where output is written: `process.stdout`, a stream, or any object with `write`.
+ * `fromChildProcess` writes `Buffer`s, the bytes as the process wrote them with the prefix in
+ * front of each line, one write per chunk read; `runMain` and `xsup` write strings. When
+ * `write` returns `false` and the writer has `once` (as streams do), reading the process's
+ * output pauses until it emits `drain`.
+ */
 export interface LineWriter {
-  write(text: string): unknown;
+  write(chunk: string | Uint8Array): unknown;
+  once?(event: 'drain', listener: () => void): unknown;
 }
 
 /** Options of {@link fromChildProcess}. */

@@ -17,10 +17,9 @@ import {
   type ChildProcessOptions,
   type ChildProcessSettings,
   environment,
-  type LineWriter,
   resolveChildProcessOptions,
 } from './childProcessOptions.js';
-import { readLines } from './lines.js';
+import { forwardLines } from './lines.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './processGroups.js';
 import { shellCommand } from './shellCommand.js';
 import { signalNumber } from './signals.js';
@@ -247,16 +246,23 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       trackGroup(pid);
       self.send({ type: CHILD_PROCESS_SPAWNED, pid } as EventObject);
 
-      const forward =
-        (stream: 'stdout' | 'stderr', writer: LineWriter | false) => (line: string) => {
-          if (stream === 'stderr') {
-            runtime.stderrTail.push(line);
-          }
-          if (writer) writer.write(`${settings.prefix}${line}\n`);
-          emit({ type: 'output', name: settings.name, stream, line });
-        };
-      readLines(child.stdout!, forward('stdout', settings.stdout ?? process.stdout));
-      readLines(child.stderr!, forward('stderr', settings.stderr ?? process.stderr));
+      const prefix = Buffer.from(settings.prefix);
+      const emitLine = (stream: 'stdout' | 'stderr') => (line: string) =>
+        emit({ type: 'output', name: settings.name, stream, line });
+      const emitStderr = emitLine('stderr');
+      forwardLines(child.stdout!, {
+        prefix,
+        writer: settings.stdout ?? process.stdout,
+        onLine: emitLine('stdout'),
+      });
+      forwardLines(child.stderr!, {
+        prefix,
+        writer: settings.stderr ?? process.stderr,
+        onLine: (line) => {
+          runtime.stderrTail.push(line);
+          emitStderr(line);
+        },
+      });
 
       const deliver = () => {
         if (runtime.finished) return;

@@ -1,33 +1,148 @@
 /**
- * Line splitting of a child process's output: each stream is cut into lines as it arrives, a
- * line too long to hold is passed on in pieces, and a last line without a line break counts.
+ * The output path of a child process: its stdout and stderr are cut into lines as bytes
+ * arrive, each line gets the process's prefix, and each chunk read from the pipe becomes one
+ * write, with backpressure.
+ *
+ * Bytes pass as the process wrote them (invalid UTF-8 and `\r\n` included); only the prefix is
+ * added in front of each line, and a line break after a last line that had none. A line longer
+ * than {@link MAX_LINE_LENGTH} bytes is passed on in pieces, each cut between two characters.
+ * When the writer cannot keep up (its `write` returns `false`), reading from the pipe pauses
+ * until it emits `drain`: the pipe fills and the process waits, so nothing piles up in memory.
  */
 import type { Readable } from 'node:stream';
 
-/** A line longer than this (in characters) is passed on in pieces. */
+/** A line longer than this (in bytes) is passed on in pieces, cut between characters. */
 export const MAX_LINE_LENGTH = 64 * 1024;
 
-/** Splits a stream into lines (LF or CRLF); a last line without a line break counts too. */
-export function readLines(stream: Readable, onLine: (line: string) => void): void {
-  stream.setEncoding('utf8');
-  let buffer = '';
-  stream.on('data', (chunk: string) => {
-    buffer += chunk;
-    let start = 0;
-    for (let end = buffer.indexOf('\n'); end !== -1; end = buffer.indexOf('\n', start)) {
-      const line = buffer.slice(start, end);
-      onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
-      start = end + 1;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Where output goes: anything with `write`, and for backpressure, `once('drain')`. */
+export interface ChunkWriter {
+  write(chunk: Uint8Array): unknown;
+  once?: (event: 'drain', listener: () => void) => unknown;
+}
+
+/** How {@link forwardLines} passes a stream on. */
+export interface ForwardOptions {
+  /** Written in front of each line. */
+  prefix: Uint8Array;
+  /** Where prefixed lines are written; `false` writes nothing. */
+  writer: ChunkWriter | false;
+  /** Called with each line as text (UTF-8, line break removed); omit to skip decoding. */
+  onLine?: ((line: string) => void) | undefined;
+}
+
+/**
+ * Where a line that is too long is cut: at `MAX_LINE_LENGTH`, or a little before it when a
+ * UTF-8 character starts before that point and continues after it.
+ */
+export function cutPoint(bytes: Uint8Array, start: number, max = MAX_LINE_LENGTH): number {
+  const limit = start + max;
+  // Step back over continuation bytes (10xxxxxx) to the lead byte of their character.
+  let lead = limit;
+  while (lead > limit - 3 && lead > start && (bytes[lead]! & 0xc0) === 0x80) lead -= 1;
+  if (lead === limit) return limit;
+  const byte = bytes[lead]!;
+  const length = byte >= 0xf0 && byte <= 0xf7 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 0;
+  // Not a character that covers the limit (stray bytes, not UTF-8): any cut keeps every byte.
+  return length > 0 && lead + length > limit && lead > start ? lead : limit;
+}
+
+/**
+ * Splits `chunk` (after `pending`, the unfinished line of earlier chunks) into prefixed lines.
+ * Returns the bytes to write (or `undefined` when no line is complete), the text of each
+ * complete line when `decode` is set, and the unfinished rest.
+ */
+export function splitChunk(
+  pending: Buffer | undefined,
+  chunk: Buffer,
+  prefix: Uint8Array,
+  decode: boolean,
+  max = MAX_LINE_LENGTH,
+): { out: Buffer | undefined; lines: string[]; rest: Buffer | undefined } {
+  const data = pending && pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+  // [start, end) of each line to write, end including its line break; a cut piece gets one.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const breaks: boolean[] = [];
+  let start = 0;
+  let size = 0;
+  for (;;) {
+    const newline = data.indexOf(LF, start);
+    const lineEnd = newline === -1 ? data.length : newline;
+    if (lineEnd - start > max) {
+      const cut = cutPoint(data, start, max);
+      starts.push(start);
+      ends.push(cut);
+      breaks.push(true);
+      size += prefix.length + (cut - start) + 1;
+      start = cut;
+      continue;
     }
-    buffer = buffer.slice(start);
-    while (buffer.length > MAX_LINE_LENGTH) {
-      onLine(buffer.slice(0, MAX_LINE_LENGTH));
-      buffer = buffer.slice(MAX_LINE_LENGTH);
+    if (newline === -1) break;
+    starts.push(start);
+    ends.push(newline + 1);
+    breaks.push(false);
+    size += prefix.length + (newline + 1 - start);
+    start = newline + 1;
+  }
+  const rest = start < data.length ? data.subarray(start) : undefined;
+  const lines: string[] = [];
+  if (starts.length === 0) return { out: undefined, lines, rest };
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < starts.length; i += 1) {
+    const s = starts[i]!;
+    const e = ends[i]!;
+    out.set(prefix, at);
+    at += prefix.length;
+    data.copy(out, at, s, e);
+    at += e - s;
+    if (breaks[i]) {
+      out[at] = LF;
+      at += 1;
     }
+    if (decode) {
+      let textEnd = breaks[i] ? e : e - 1;
+      if (!breaks[i] && textEnd > s && data[textEnd - 1] === CR) textEnd -= 1;
+      lines.push(data.toString('utf8', s, textEnd));
+    }
+  }
+  return { out, lines, rest };
+}
+
+/**
+ * Reads `stream` to its end, writing its lines with `prefix` in front, one write per chunk
+ * read, pausing while the writer asks to wait.
+ */
+export function forwardLines(stream: Readable, options: ForwardOptions): void {
+  const { prefix, writer, onLine } = options;
+  let pending: Buffer | undefined;
+  const pass = (out: Buffer | undefined, lines: readonly string[]) => {
+    if (onLine) for (const line of lines) onLine(line);
+    if (!out || !writer) return;
+    if (writer.write(out) === false && typeof writer.once === 'function') {
+      stream.pause();
+      writer.once('drain', () => stream.resume());
+    }
+  };
+  stream.on('data', (chunk: Buffer) => {
+    const { out, lines, rest } = splitChunk(pending, chunk, prefix, onLine !== undefined);
+    pending = rest;
+    pass(out, lines);
   });
   const flush = () => {
-    if (buffer !== '') onLine(buffer);
-    buffer = '';
+    if (!pending || pending.length === 0) return;
+    const last = pending;
+    pending = undefined;
+    const { out, lines } = splitChunk(
+      undefined,
+      Buffer.concat([last, Buffer.from([LF])]),
+      prefix,
+      onLine !== undefined,
+    );
+    pass(out, lines);
   };
   stream.once('end', flush);
   stream.once('close', flush);

@@ -1,0 +1,115 @@
+/**
+ * What `xsup start` writes and how it ends, run in-process with real child processes: empty
+ * lines kept in `--json`, the stderr of a failed process shown once (with its prefix), and
+ * exit code 1 for a run in which a process failed and was not restarted.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { jsonLines } from '../../src/cli/output.js';
+import { collector } from '../fixtures/processes.js';
+
+let dir: string;
+let files = 0;
+
+async function procfile(text: string): Promise<string> {
+  files += 1;
+  const file = join(dir, `Procfile.${files}`);
+  await writeFile(file, text);
+  return file;
+}
+
+async function start(text: string, ...flags: string[]) {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await main(['start', await procfile(text), ...flags], { stdout, stderr, env: {} });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'xsup-output-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('xsup start output', () => {
+  it('keeps empty lines with --json: 3 lines in, 3 records out', async () => {
+    const { code, stdout } = await start(
+      `three: printf 'a\\n\\nb\\r\\n'\n`,
+      '--json',
+      '--restart=temporary',
+    );
+    expect(code).toBe(0);
+    const lines = stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { name?: string; line?: string })
+      .filter((record) => record.name === 'three')
+      .map((record) => record.line);
+    expect(lines).toEqual(['a', '', 'b']);
+  });
+
+  it("shows a failed process's stderr once, behind its prefix, not again under the failure", async () => {
+    const { stdout } = await start(
+      `bad: printf 'boom%s\\nsecond%s\\n' -line -line >&2; exit 3\n`,
+      '--restart=temporary',
+    );
+    expect(stdout.match(/boom-line/g)).toHaveLength(1);
+    expect(stdout.match(/second-line/g)).toHaveLength(1);
+    expect(stdout).toMatch(/^bad {2}\| boom-line$/m);
+    expect(stdout).toMatch(/^xsup \| bad: failed \(failure 1\): .*exited with code 3/m);
+    // Every line is prefixed: nothing unprefixed under the lifecycle line.
+    for (const line of stdout.split('\n').filter((l) => l !== '')) {
+      expect(line).toMatch(/^(xsup|bad ) \| /);
+    }
+  });
+
+  it('exits 1 with --restart=temporary when a process failed and was not restarted', async () => {
+    const { code, stdout } = await start(
+      `ok: echo fine\nbad: echo crashing >&2; exit 3\n`,
+      '--restart=temporary',
+    );
+    expect(stdout).toMatch(/bad: failed/);
+    expect(code).toBe(1);
+  });
+
+  it('exits 0 with --restart=temporary when every process ended with exit code 0', async () => {
+    const { code } = await start(`a: echo one\nb: echo two\n`, '--restart=temporary');
+    expect(code).toBe(0);
+  });
+
+  it('exits 0 after a failure that was restarted and then ended well', async () => {
+    const marker = join(dir, 'crashed-once');
+    const { code, stdout } = await start(
+      `once: if [ -e ${marker} ]; then echo fine; else touch ${marker}; exit 1; fi\n`,
+      '--restart=transient',
+      '--backoff-initial=0',
+    );
+    expect(stdout).toMatch(/once: restarted/);
+    expect(code).toBe(0);
+  });
+});
+
+describe('jsonLines', () => {
+  it('writes one record per line and one write per chunk, keeping empty lines and bytes as text', () => {
+    const out = collector();
+    let writes = 0;
+    const counting = {
+      write(chunk: string | Uint8Array) {
+        writes += 1;
+        out.write(String(chunk));
+      },
+    };
+    const writer = jsonLines(counting, 'web', 'stdout', () => new Date(0));
+    writer.write(Buffer.from('a\n\n\r\nb\r\n'));
+    expect(writes).toBe(1);
+    expect(out.lines().map((line) => JSON.parse(line).line)).toEqual(['a', '', '', 'b']);
+    expect(JSON.parse(out.lines()[0]!)).toEqual({
+      time: '1970-01-01T00:00:00.000Z',
+      name: 'web',
+      stream: 'stdout',
+      line: 'a',
+    });
+  });
+});
