@@ -4,7 +4,16 @@
  *
  * `fromChildProcess` spawns each process as the leader of a group of its own, so the group id
  * is the process's pid and a signal to `-pgid` reaches everything the process started.
+ *
+ * The groups must not outlive Node, however it ends. A normal exit (`process.exit` included)
+ * SIGKILLs them from `process.on('exit')`. For the ends no handler sees (SIGKILL, the OOM
+ * killer, a crash of Node itself), a watchdog keeps the list of live groups: a tiny `/bin/sh`
+ * process, in a session of its own, that reads the list from a pipe whose other end only this
+ * process holds. When this process dies by any means the kernel closes that end, the watchdog
+ * reads end-of-file, SIGKILLs every group still on its list and exits. It runs only while there
+ * are live groups, and keeps nothing alive: Node can exit while it runs.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Sends a signal to a process group; a group that is already gone is not an error. */
@@ -51,6 +60,62 @@ export function groupAlive(pgid: number): boolean {
   return false;
 }
 
+/**
+ * The watchdog's program: `+ pgid` and `- pgid` lines add and remove a group; at end-of-file it
+ * SIGKILLs the groups left. It ignores the signals a terminal or a service manager sends, so
+ * only its pipe ends it.
+ */
+export const WATCHDOG_SCRIPT = [
+  "trap '' INT TERM HUP QUIT PIPE",
+  'groups=',
+  'while read -r op pgid; do',
+  '  case $op in',
+  '    +) groups="$groups $pgid" ;;',
+  '    -) kept=; for g in $groups; do [ "$g" = "$pgid" ] || kept="$kept $g"; done; groups=$kept ;;',
+  '  esac',
+  'done',
+  'for g in $groups; do kill -9 -"$g" 2>/dev/null; done',
+].join('\n');
+
+let watchdog: ChildProcess | undefined;
+
+/** Tells the watchdog a line, starting it first when none runs. */
+function tellWatchdog(line: string): void {
+  if (!watchdog) {
+    if (process.platform === 'win32') return;
+    try {
+      watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+    } catch {
+      return; // No /bin/sh: the exit handler still kills the groups on a normal exit.
+    }
+    const started = watchdog;
+    started.on('error', () => {
+      if (watchdog === started) watchdog = undefined;
+    });
+    started.stdin!.on('error', () => {
+      // The watchdog is gone (killed by someone): the next group starts a new one.
+      if (watchdog === started) watchdog = undefined;
+    });
+    started.unref();
+    (started.stdin as unknown as { unref?: () => void }).unref?.();
+  }
+  watchdog.stdin!.write(`${line}\n`);
+}
+
+/** Ends the watchdog: it reads end-of-file with no group left on its list, and exits. */
+function releaseWatchdog(): void {
+  watchdog?.stdin?.end();
+  watchdog = undefined;
+}
+
+/** The pid of the watchdog while one runs (for tests and diagnostics). */
+export function watchdogPid(): number | undefined {
+  return watchdog?.pid;
+}
+
 /** Process groups still running, killed if Node exits before they end. */
 const liveGroups = new Set<number>();
 
@@ -58,14 +123,23 @@ function killLiveGroups(): void {
   for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
 }
 
-/** Records a running group, to be killed if Node exits before it ends. */
+/** Records a running group, to be killed if Node ends before it does, however it ends. */
 export function trackGroup(pgid: number): void {
   if (liveGroups.size === 0) process.on('exit', killLiveGroups);
   liveGroups.add(pgid);
+  tellWatchdog(`+ ${pgid}`);
 }
 
 /** Forgets a group that has ended. */
 export function untrackGroup(pgid: number): void {
-  liveGroups.delete(pgid);
-  if (liveGroups.size === 0) process.off('exit', killLiveGroups);
+  if (!liveGroups.delete(pgid)) return;
+  if (liveGroups.size > 0) {
+    tellWatchdog(`- ${pgid}`);
+    return;
+  }
+  process.off('exit', killLiveGroups);
+  if (watchdog) {
+    watchdog.stdin!.write(`- ${pgid}\n`);
+    releaseWatchdog();
+  }
 }
