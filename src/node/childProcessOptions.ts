@@ -4,8 +4,56 @@
  * created.
  */
 import { basename } from 'node:path';
-import { checkCount, checkDuration, checkObject, invalidOption } from '../policy/options.js';
-import { checkSignal } from './signals.js';
+import {
+  checkCount,
+  checkDuration,
+  checkObject,
+  checkOptions,
+  describe,
+  invalidOption,
+} from '../policy/options.js';
+import { checkSignal, SIGNAL_NAMES } from './signals.js';
+
+/** The keys of {@link ChildProcessOptions}. */
+export const CHILD_PROCESS_OPTION_KEYS = [
+  'command',
+  'args',
+  'cwd',
+  'env',
+  'shell',
+  'name',
+  'shutdownSignal',
+  'reloadSignal',
+  'stdout',
+  'stderr',
+  'prefix',
+  'stderrTailLines',
+  'leftoverGraceMs',
+] as const;
+
+/** Signals a process cannot catch: as a stop or reload signal, they end it at once. */
+const UNCATCHABLE = new Set<string>(['SIGKILL', 'SIGSTOP']);
+const CATCHABLE_SIGNALS = SIGNAL_NAMES.filter((name) => !UNCATCHABLE.has(name));
+
+/** Refuses a string that holds a NUL byte, which no command line, path or variable can. */
+function checkNoNul(owner: string, field: string, value: string): void {
+  if (value.includes('\0')) {
+    invalidOption(owner, field, value, 'a string without NUL bytes ("\\0")');
+  }
+}
+
+/** A stop or reload signal: one the process can catch, so that it can stop or reload itself. */
+function checkCatchableSignal(owner: string, field: string, value: unknown): NodeJS.Signals {
+  if (typeof value === 'string' && UNCATCHABLE.has(value)) {
+    invalidOption(
+      owner,
+      field,
+      value,
+      `a signal the process can catch (${value} cannot be caught, so the process could not stop or reload by itself; stopping the actor sends SIGKILL already)`,
+    );
+  }
+  return checkSignal(owner, field, value, CATCHABLE_SIGNALS);
+}
 
 /** Lines of stderr kept for the error of a failed process, by default. */
 export const DEFAULT_STDERR_TAIL_LINES = 20;
@@ -85,23 +133,39 @@ export interface ChildProcessSettings {
 
 export function resolveChildProcessOptions(options: ChildProcessOptions): ChildProcessSettings {
   const owner = 'fromChildProcess';
-  const given = checkObject(owner, 'options', options);
+  const given = checkOptions(owner, 'options', options, CHILD_PROCESS_OPTION_KEYS);
   const { command } = given;
   if (typeof command !== 'string' || command.trim() === '') {
     invalidOption(owner, 'command', command, 'a non-empty string');
   }
+  checkNoNul(owner, 'command', command);
   const args = given.args ?? [];
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) {
     invalidOption(owner, 'args', args, 'an array of strings');
   }
+  for (const [index, arg] of args.entries()) checkNoNul(owner, `args[${index}]`, arg);
   const cwd = given.cwd;
   if (cwd !== undefined && (typeof cwd !== 'string' || cwd === '')) {
     invalidOption(owner, 'cwd', cwd, 'a non-empty string (a directory path)');
   }
+  if (cwd !== undefined) checkNoNul(owner, 'cwd', cwd);
   const env = checkObject(owner, 'env', given.env);
   for (const [key, value] of Object.entries(env)) {
+    if (key === '' || key.includes('=') || key.includes('\0')) {
+      throw new TypeError(
+        `${owner}: option "env" has the key ${describe(key)}; a variable name must not be empty or hold "=" or NUL bytes`,
+      );
+    }
+    // The value itself never goes into a message: environment variables hold secrets.
     if (value !== undefined && typeof value !== 'string') {
-      invalidOption(owner, `env.${key}`, value, 'a string, or undefined to remove the variable');
+      throw new TypeError(
+        `${owner}: option "env.${key}" must be a string, or undefined to remove the variable; got ${value === null ? 'null' : `a value of type ${typeof value}`} (not shown)`,
+      );
+    }
+    if (typeof value === 'string' && value.includes('\0')) {
+      throw new TypeError(
+        `${owner}: option "env.${key}" must be a string without NUL bytes ("\\0"); got one with a NUL byte (not shown)`,
+      );
     }
   }
   const shell = given.shell ?? false;
@@ -112,6 +176,7 @@ export function resolveChildProcessOptions(options: ChildProcessOptions): ChildP
   if (typeof name !== 'string' || name === '') {
     invalidOption(owner, 'name', name, 'a non-empty string');
   }
+  checkNoNul(owner, 'name', name);
   const writer = (field: 'stdout' | 'stderr'): LineWriter | false | undefined => {
     const value = given[field];
     if (value === undefined || value === false) return value;
@@ -135,8 +200,12 @@ export function resolveChildProcessOptions(options: ChildProcessOptions): ChildP
     env: env as Record<string, string | undefined>,
     shell,
     name,
-    shutdownSignal: checkSignal(owner, 'shutdownSignal', given.shutdownSignal ?? 'SIGTERM'),
-    reloadSignal: checkSignal(owner, 'reloadSignal', given.reloadSignal ?? 'SIGHUP'),
+    shutdownSignal: checkCatchableSignal(
+      owner,
+      'shutdownSignal',
+      given.shutdownSignal ?? 'SIGTERM',
+    ),
+    reloadSignal: checkCatchableSignal(owner, 'reloadSignal', given.reloadSignal ?? 'SIGHUP'),
     stdout: writer('stdout'),
     stderr: writer('stderr'),
     prefix: prefix === false ? '' : prefix,
@@ -167,4 +236,33 @@ export function environment(extra: Record<string, string | undefined>): NodeJS.P
     else env[key] = value;
   }
   return env;
+}
+
+/** A word quoted for `/bin/sh`, so that the shell passes it as one argument, as it is. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * What the settings show to the inspector (as the logic's `config`) and to anything else that
+ * serializes the logic: the command, not the environment's values (names stay, values are
+ * replaced) and not the writers.
+ */
+export function describeSettings(settings: ChildProcessSettings): Record<string, unknown> {
+  return {
+    id: settings.name,
+    type: 'fromChildProcess',
+    command: settings.command,
+    args: settings.args,
+    cwd: settings.cwd,
+    env: Object.fromEntries(
+      Object.entries(settings.env).map(([key, value]) => [
+        key,
+        value === undefined ? null : '[redacted]',
+      ]),
+    ),
+    shell: settings.shell,
+    shutdownSignal: settings.shutdownSignal,
+    reloadSignal: settings.reloadSignal,
+  };
 }

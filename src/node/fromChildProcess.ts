@@ -16,8 +16,10 @@ import { ChildProcessError, exitError, spawnError } from './childProcessError.js
 import {
   type ChildProcessOptions,
   type ChildProcessSettings,
+  describeSettings,
   environment,
   resolveChildProcessOptions,
+  shellQuote,
 } from './childProcessOptions.js';
 import { forwardLines } from './lines.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './processGroups.js';
@@ -164,7 +166,7 @@ const runtimes = new WeakMap<AnyActorRef, Runtime>();
 export function fromChildProcess(options: ChildProcessOptions): ChildProcessActorLogic {
   const settings = resolveChildProcessOptions(options);
   const logic: ChildProcessActorLogic = {
-    config: settings,
+    config: describeSettings(settings),
     transition(snapshot, event, scope) {
       if (snapshot.status !== 'active') return snapshot;
       const runtime = runtimes.get(scope.self);
@@ -208,8 +210,9 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       let child: ChildProcess;
       try {
         // Through a shell, the command line is rewritten so that signals reach the program.
+        // `command` is a command line; each of `args` is quoted, so it stays one argument.
         const [file, argv] = settings.shell
-          ? [shellCommand([settings.command, ...settings.args].join(' ')), []]
+          ? [shellCommand([settings.command, ...settings.args.map(shellQuote)].join(' ')), []]
           : [settings.command, [...settings.args]];
         child = spawn(file, argv, {
           cwd: settings.cwd,

@@ -344,7 +344,7 @@ describe('fromChildProcess', () => {
       'option "args" must be an array of strings; got "a b"',
     );
     expect(bad({ command: 'x', env: { A: 1 } })).toThrow(
-      'option "env.A" must be a string, or undefined to remove the variable; got 1',
+      'option "env.A" must be a string, or undefined to remove the variable; got a value of type number (not shown)',
     );
     expect(bad({ command: 'x', shutdownSignal: 'SIGTERMINATE' })).toThrow(
       /option "shutdownSignal" must be one of "SIGHUP", .*"SIGTERM".*; got "SIGTERMINATE"/,
