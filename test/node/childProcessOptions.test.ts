@@ -41,7 +41,9 @@ describe('fromChildProcess options', () => {
     expect(build({ command: 'node', name: 'a\0' })).toThrow(
       /option "name" must be a string without NUL/,
     );
-    expect(build({ command: 'node', env: { 'A\0': 'x' } })).toThrow(/option "env" has the key "A\\u0000"/);
+    expect(build({ command: 'node', env: { 'A\0': 'x' } })).toThrow(
+      /option "env" has the key "A\\u0000"/,
+    );
     expect(build({ command: 'node', env: { A: 'sec\0ret' } })).toThrow(
       'fromChildProcess: option "env.A" must be a string without NUL bytes ("\\0"); got one with a NUL byte (not shown)',
     );
