@@ -46,9 +46,11 @@ export {
   InspectorUnavailableError,
   startInspector,
 } from './node/inspector.js';
+export { ListenError } from './node/ports.js';
 export {
   EXIT_FAILURE,
   EXIT_OK,
+  EXIT_STARTUP,
   formatErrorChain,
   type RunMainOptions,
   runMain,

@@ -14,7 +14,6 @@ import { GROUP_STRATEGIES } from '../actors/childSet.js';
 import { formatLifecycleEvent, type LifecycleEvent } from '../lifecycle.js';
 import { createProcessGroup } from '../machines/group.js';
 import { fromChildProcess, type LineWriter } from '../node/fromChildProcess.js';
-import { type HealthServer, startHealthServer } from '../node/health.js';
 import { EXIT_FAILURE, runMain } from '../node/runMain.js';
 import { lifecycleLevel, observeLifecycle } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
@@ -262,49 +261,29 @@ export async function main(
       const entries = await readProcfile(file);
       const width = nameWidth(entries);
       const machine = procfileGroup(entries, options, io);
-      let health: HealthServer | undefined;
-      let finished = false;
-      let healthFailed = false;
       const failures = failureTracker();
+      // The health endpoints and the inspector listen before any process starts: a port in
+      // use is one line and exit code 2, with nothing started.
       exitCode = await runMain(machine, {
         name: 'xsup',
         stderr: io.stderr,
         log: false,
+        ...(options.health === undefined ? {} : { health: { port: options.health } }),
         ...(options.inspect === undefined
           ? {}
           : {
               inspect: {
                 port: options.inspect === true ? 8080 : options.inspect,
-                open: options.open,
+                open: options.open === true,
               },
             }),
         onStart: (actor) => {
           observeLifecycle(actor as AnyActorRef, lifecycleWriter(io, options.json, width));
           observeLifecycle(actor as AnyActorRef, failures.observe);
-          if (options.health !== undefined) {
-            startHealthServer(actor as AnyActorRef, { port: options.health }).then(
-              (server) => {
-                health = server;
-                if (finished) return void server.close();
-                io.stderr.write(
-                  `xsup: health endpoints on ${server.url}/livez and ${server.url}/readyz\n`,
-                );
-              },
-              (error: Error) => {
-                io.stderr.write(`xsup: cannot serve health endpoints: ${error.message}\n`);
-                healthFailed = true;
-                actor.send({ type: 'shutdown' });
-              },
-            );
-          }
         },
       });
-      finished = true;
-      // Stopped because the health endpoints could not be served: not a clean run.
-      if (healthFailed && exitCode === 0) exitCode = EXIT_FAILURE;
       // A process failed and was not started again (`--restart=temporary`): not a clean run.
       if (failures.failedForGood() && exitCode === 0) exitCode = EXIT_FAILURE;
-      await health?.close();
     });
 
   try {

@@ -418,7 +418,7 @@ describe.concurrent('xsup start', () => {
     await waitGone(run.pids());
   });
 
-  test('stops everything and exits 1 when the --health port is taken', async (context) => {
+  test('starts nothing and exits 2 with one clear line when the --health port is taken', async (context) => {
     const { expect } = context;
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -426,9 +426,11 @@ describe.concurrent('xsup start', () => {
     const { port } = taken.address() as { port: number };
     const file = await procfile(`w: ${worker()}\n`);
     const run = xsup(context, ['start', `--health=${port}`, file]);
-    expect(await run.finished()).toEqual({ code: 1, signal: null });
-    expect(run.stderr).toContain(`xsup: cannot serve health endpoints: listen EADDRINUSE`);
-    expect(run.stderr).toContain(`127.0.0.1:${port}`);
+    expect(await run.finished()).toEqual({ code: 2, signal: null });
+    expect(run.stderr).toBe(
+      `xsup: the health endpoints cannot listen on 127.0.0.1:${port}: the port is in use; choose another port, or stop what listens there\n`,
+    );
+    expect(run.stdout).toBe('');
     await waitGone(run.pids());
   });
 
