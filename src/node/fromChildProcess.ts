@@ -250,6 +250,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       self.send({ type: CHILD_PROCESS_SPAWNED, pid } as EventObject);
 
       const prefix = Buffer.from(settings.prefix);
+      const listening = hasOutputListeners(self);
       const emitLine = (stream: 'stdout' | 'stderr') => (line: string) =>
         emit({ type: 'output', name: settings.name, stream, line });
       const emitStderr = emitLine('stderr');
@@ -257,13 +258,15 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
         prefix,
         writer: settings.stdout ?? process.stdout,
         onLine: emitLine('stdout'),
+        // Decoding every line costs more than the rest of the path: only for listeners.
+        wantsLines: listening,
       });
       forwardLines(child.stderr!, {
         prefix,
         writer: settings.stderr ?? process.stderr,
         onLine: (line) => {
           runtime.stderrTail.push(line);
-          emitStderr(line);
+          if (listening()) emitStderr(line);
         },
       });
 
@@ -333,6 +336,16 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
     restoreSnapshot: (snapshot) => snapshot as ChildProcessSnapshot,
   };
   return markShutdownAware(logic);
+}
+
+/**
+ * Whether anyone listens for the actor's `output` events (`actor.on('output' | '*', …)`), read
+ * from XState's listener map; when that cannot be read, someone might.
+ */
+function hasOutputListeners(self: AnyActorRef): () => boolean {
+  const listeners = (self as unknown as { eventListeners?: unknown }).eventListeners;
+  if (!(listeners instanceof Map)) return () => true;
+  return () => (listeners.get('output')?.size ?? 0) > 0 || (listeners.get('*')?.size ?? 0) > 0;
 }
 
 /** Done or failed, from how the main process ended. */

@@ -31,6 +31,8 @@ export interface ForwardOptions {
   writer: ChunkWriter | false;
   /** Called with each line as text (UTF-8, line break removed); omit to skip decoding. */
   onLine?: ((line: string) => void) | undefined;
+  /** Asked before each chunk: whether `onLine` wants its lines. Default always. */
+  wantsLines?: (() => boolean) | undefined;
 }
 
 /**
@@ -117,7 +119,8 @@ export function splitChunk(
  * read, pausing while the writer asks to wait.
  */
 export function forwardLines(stream: Readable, options: ForwardOptions): void {
-  const { prefix, writer, onLine } = options;
+  const { prefix, writer, onLine, wantsLines = () => true } = options;
+  const decode = () => onLine !== undefined && wantsLines();
   let pending: Buffer | undefined;
   const pass = (out: Buffer | undefined, lines: readonly string[]) => {
     if (onLine) for (const line of lines) onLine(line);
@@ -128,7 +131,7 @@ export function forwardLines(stream: Readable, options: ForwardOptions): void {
     }
   };
   stream.on('data', (chunk: Buffer) => {
-    const { out, lines, rest } = splitChunk(pending, chunk, prefix, onLine !== undefined);
+    const { out, lines, rest } = splitChunk(pending, chunk, prefix, decode());
     pending = rest;
     pass(out, lines);
   });
@@ -140,7 +143,7 @@ export function forwardLines(stream: Readable, options: ForwardOptions): void {
       undefined,
       Buffer.concat([last, Buffer.from([LF])]),
       prefix,
-      onLine !== undefined,
+      decode(),
     );
     pass(out, lines);
   };
