@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { jsonLines } from '../../src/cli/output.js';
-import { collector } from '../fixtures/processes.js';
+import { collector, waitFor } from '../fixtures/processes.js';
+import { descendants } from '../support/osProcesses.js';
 
 let dir: string;
 let files = 0;
@@ -24,7 +25,12 @@ async function procfile(text: string): Promise<string> {
 async function start(text: string, ...flags: string[]) {
   const stdout = collector();
   const stderr = collector();
+  const before = new Set(descendants(process.pid));
   const code = await main(['start', await procfile(text), ...flags], { stdout, stderr, env: {} });
+  // Every process xsup started (and its watchdog) is gone once it returns.
+  await waitFor('no process of the run to be left', () =>
+    descendants(process.pid).every((pid) => before.has(pid)),
+  );
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 

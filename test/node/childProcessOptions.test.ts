@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { CHILD_PROCESS_OPTION_KEYS } from '../../src/node/childProcessOptions.js';
 import { type ChildProcessOptions, fromChildProcess } from '../../src/node/fromChildProcess.js';
-import { collector } from '../fixtures/processes.js';
+import { collector, isAlive } from '../fixtures/processes.js';
 
 const build = (options: unknown) => () => fromChildProcess(options as ChildProcessOptions);
 
@@ -111,6 +111,7 @@ describe('fromChildProcess options', () => {
     actor.start();
     expect(await ended).toBe('done');
     expect(out.text()).toBe(hostile.map((arg) => `<${arg}>\n`).join(''));
+    expect(isAlive(actor.getSnapshot().pid!)).toBe(false);
   });
 
   it('either builds or throws a TypeError naming a field, for any options object (fuzzed)', () => {

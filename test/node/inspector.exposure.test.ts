@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { createServer, type Server, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { createSupervisor } from '../../src/machines/supervisor.js';
@@ -180,6 +181,38 @@ describe('startInspector input', () => {
     );
     await expect(startInspector([] as never)).rejects.toThrow(
       'startInspector: option "options" must be an object; got []',
+    );
+  });
+});
+
+describe('startInspector options (fuzzed)', () => {
+  it('either starts or rejects with a TypeError naming a field, or a ListenError', async () => {
+    const port = await freePort();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.constantFrom('port', 'host', 'open', 'url', 'prot'),
+          fc.oneof(
+            fc.anything(),
+            fc.constantFrom(port, 0, 70_000, '127.0.0.1', '', 'http://x.test', false),
+          ),
+        ),
+        async (options) => {
+          // Never open a browser from a test.
+          if (options.open === true) options.open = false;
+          try {
+            const inspector = await startInspector(options as never);
+            await inspector.stop();
+          } catch (error) {
+            if (error instanceof ListenError) return;
+            expect(error).toBeInstanceOf(TypeError);
+            expect((error as Error).message).toMatch(
+              /^startInspector: (option|unknown option) "[^"]+"/,
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 });

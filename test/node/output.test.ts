@@ -39,6 +39,9 @@ async function runScript(script: string, options: Partial<ChildProcessOptions>) 
   });
   actor.start();
   expect(await ended).toBe('done');
+  // The process and its group are gone once the actor is done.
+  const pid = actor.getSnapshot().pid!;
+  expect(isAlive(pid)).toBe(false);
   return { lines };
 }
 
@@ -128,6 +131,7 @@ describe('fromChildProcess output', () => {
     expect(isAlive(pid)).toBe(true);
     release!();
     expect(await ended).toBe('done');
+    expect(isAlive(pid)).toBe(false);
     const bytes = Buffer.concat(received);
     expect(bytes.length).toBe(total);
     expect(
