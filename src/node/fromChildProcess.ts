@@ -5,9 +5,14 @@
  * The process is spawned in a process group of its own, so every signal reaches the whole
  * tree it starts (a shell and its commands, a runner and its workers): `shutdown` sends the
  * shutdown signal (SIGTERM), `reload` the reload signal (SIGHUP), and stopping the actor
- * (a supervisor's grace period running out, or its parent stopping) sends SIGKILL. Its output
- * is split into lines, forwarded with the process's name in front, and emitted as events.
- * Exit code 0 ends the actor as done; any other end is a {@link ChildProcessError}.
+ * (a supervisor's grace period running out, or its parent stopping) sends SIGKILL, as does
+ * the watchdog if Node dies. Its output is passed on byte for byte with the process's name in
+ * front of each line, with backpressure, and emitted as events. Exit code 0 ends the actor as
+ * done; any other end is a {@link ChildProcessError}.
+ *
+ * The pieces are in files of their own: options (`childProcessOptions.ts`), errors
+ * (`childProcessError.ts`), process groups and the watchdog (`processGroups.ts`), the output
+ * path (`lines.ts`) and the stderr tail (`stderrTail.ts`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from 'xstate';
@@ -132,10 +137,15 @@ const runtimes = new WeakMap<AnyActorRef, Runtime>();
  *   SIGKILL to the group.
  * - Processes left in the group once the main process has exited get the shutdown signal,
  *   `leftoverGraceMs` to end, then SIGKILL; the actor ends when the group is empty. If Node
- *   itself exits meanwhile (`process.exit`), the groups still running get SIGKILL. A process
- *   that moves itself to another group or session (a daemon) is out of reach.
- * - Each output line is forwarded to `stdout` / `stderr` with `prefix` in front, and emitted
- *   as a {@link ChildProcessOutputEvent}. stdin is not connected.
+ *   itself exits meanwhile (`process.exit`), the groups still running get SIGKILL; if it dies
+ *   without running any handler (SIGKILL, the OOM killer), a watchdog process kills them. A
+ *   process that moves itself to another group or session (a daemon) is out of reach.
+ * - Output is written to `stdout` / `stderr` as the process wrote it, `prefix` in front of
+ *   each line, one write per chunk; a writer whose `write` returns `false` pauses the reading
+ *   until `drain`. Each line is also emitted as a {@link ChildProcessOutputEvent} (as text).
+ *   stdin is not connected.
+ * - With `shell`, `command` is a shell command line and each of `args` is quoted, so that it
+ *   stays one argument.
  *
  * The logic is shutdown-aware: a supervisor sends `shutdown`, waits up to its
  * `shutdownTimeoutMs`, then stops the actor, which SIGKILLs what is left. Each (re)start of
