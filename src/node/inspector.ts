@@ -206,7 +206,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
  * Whether a WebSocket upgrade may connect: no `Origin` (not a browser page), or the relay's own
  * page, reached under a name that cannot be rebound to another site.
  */
-export function originAllowed(request: IncomingMessage, host: string): boolean {
+function originAllowed(request: IncomingMessage, host: string): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
   const requestHost = request.headers.host;

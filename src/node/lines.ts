@@ -114,6 +114,39 @@ export function splitChunk(
   return { out, lines, rest };
 }
 
+/** Streams waiting for each writer to drain: one `drain` listener per writer, however many. */
+const waiting = new WeakMap<ChunkWriter, Set<() => void>>();
+
+/**
+ * Calls `resume` once `writer` has drained, or has closed (a reader that went away never
+ * drains; its streams are resumed so that the processes are not held forever). Many streams
+ * share one listener, so 20 processes blocked on one stdout add no listener warning.
+ */
+function whenDrained(writer: ChunkWriter, resume: () => void): void {
+  let resumes = waiting.get(writer);
+  if (!resumes) {
+    const all = new Set<() => void>();
+    resumes = all;
+    waiting.set(writer, all);
+    const emitter = writer as ChunkWriter & {
+      off?: (event: string, listener: () => void) => unknown;
+    };
+    const release = () => {
+      emitter.off?.('drain', release);
+      emitter.off?.('close', release);
+      waiting.delete(writer);
+      for (const next of all) next();
+    };
+    emitter.once!('drain', release);
+    (emitter.once as (event: string, listener: () => void) => unknown).call(
+      emitter,
+      'close',
+      release,
+    );
+  }
+  resumes.add(resume);
+}
+
 /**
  * Reads `stream` to its end, writing its lines with `prefix` in front, one write per chunk
  * read, pausing while the writer asks to wait.
@@ -127,7 +160,7 @@ export function forwardLines(stream: Readable, options: ForwardOptions): void {
     if (!out || !writer) return;
     if (writer.write(out) === false && typeof writer.once === 'function') {
       stream.pause();
-      writer.once('drain', () => stream.resume());
+      whenDrained(writer, () => stream.resume());
     }
   };
   stream.on('data', (chunk: Buffer) => {

@@ -1,6 +1,7 @@
+import { PassThrough, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cutPoint, splitChunk } from '../../src/node/lines.js';
+import { cutPoint, forwardLines, splitChunk } from '../../src/node/lines.js';
 
 /** Splits `input` in the given chunks through splitChunk, and flushes the rest as a line. */
 function pass(chunks: Buffer[], prefix: string, max: number) {
@@ -63,5 +64,56 @@ describe('line splitting', () => {
     expect(cutPoint(bytes, 0, 4)).toBe(4);
     const emoji = Buffer.from('ab\u{1F600}\n');
     expect(cutPoint(emoji, 0, 4)).toBe(2);
+  });
+});
+
+describe('forwardLines backpressure', () => {
+  /** A writer that holds its first write until released, then takes everything. */
+  function heldWriter() {
+    const chunks: Buffer[] = [];
+    let release: (() => void) | undefined;
+    const writer = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk);
+        if (release === undefined) release = callback;
+        else callback();
+      },
+    });
+    return { writer, chunks, release: () => release?.() };
+  }
+
+  it('shares one drain listener among many paused streams, and resumes them all', async () => {
+    const { writer, chunks, release } = heldWriter();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const sources = Array.from({ length: 20 }, () => new PassThrough());
+    sources.forEach((source, i) => {
+      forwardLines(source, { prefix: Buffer.from(`${i} | `), writer });
+    });
+    for (const [i, source] of sources.entries()) source.write(`${'y'.repeat(2000)} ${i}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sources.every((source) => source.isPaused())).toBe(true);
+    expect(writer.listenerCount('drain')).toBeLessThanOrEqual(2);
+    for (const [i, source] of sources.entries()) source.end(`last ${i}\n`);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    const text = Buffer.concat(chunks).toString();
+    for (let i = 0; i < 20; i += 1) expect(text).toContain(`${i} | last ${i}\n`);
+  });
+
+  it('resumes its streams when the writer closes instead of draining', async () => {
+    const { writer } = heldWriter();
+    const source = new PassThrough();
+    forwardLines(source, { prefix: Buffer.from(''), writer });
+    source.write(`${'z'.repeat(4000)}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(source.isPaused()).toBe(true);
+    writer.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(source.isPaused()).toBe(false);
   });
 });
