@@ -53,7 +53,7 @@ async function supervisorLateness(count: number, spreadMs: number): Promise<numb
   );
   const machine = createSupervisor(child, {
     id: 'timed',
-    input: ({ input }: { input: unknown }) => input,
+    input: ({ input }: { input: { index: number; failAfterMs: number } }) => input,
     backoff: { initialMs: DELAY_MS, maxMs: DELAY_MS },
   });
   const actors: AnyActorRef[] = [];

@@ -8,15 +8,13 @@
  */
 
 export {
+  CHILD_HOST_ID,
   type ChildSetMember,
   type ChildStatus,
   type ChildView,
   childSetMembers,
-  GROUP_STRATEGIES,
-  type GroupStrategy,
-  SHUTDOWN_ORDERS,
-  type ShutdownOrder,
-} from './actors/childSet.js';
+  HEALTHY,
+} from './actors/childHost.js';
 export {
   fromProcess,
   MAX_BUFFERED_MESSAGES,
@@ -43,11 +41,14 @@ export {
   type ChildCompletedEvent,
   type ChildFailedEvent,
   type ChildForcedEvent,
+  type ChildHealthyEvent,
   type ChildStartedEvent,
   type ChildStoppedEvent,
+  type DropReason,
   formatLifecycleEvent,
   type GaveUpEvent,
   type LifecycleEvent,
+  type MessageDroppedEvent,
   type ReloadSentEvent,
   type RequestRefusedEvent,
   type RestartScheduledEvent,
@@ -66,13 +67,16 @@ export {
   type Refusal,
 } from './machines/group.js';
 export {
+  type ChildEmitted,
   type ChildShutdown,
   createSupervisor,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   IMMEDIATE_RESTARTS_BEFORE_YIELD,
   MAX_PENDING_MESSAGES,
   type SupervisorContext,
+  type SupervisorControlEvent,
   type SupervisorEvent,
+  type SupervisorInputOption,
   type SupervisorMachine,
   type SupervisorOptions,
   type SupervisorOutput,
@@ -96,4 +100,10 @@ export {
   MAX_TIMER_MS,
 } from './policy/backoff.js';
 export { type MaxRestarts, RESTART_TYPES, type RestartType } from './policy/options.js';
+export {
+  GROUP_STRATEGIES,
+  type GroupStrategy,
+  SHUTDOWN_ORDERS,
+  type ShutdownOrder,
+} from './policy/restart.js';
 export { describeTree, isTreeReady, type NodeState, type TreeNode } from './tree.js';

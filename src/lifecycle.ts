@@ -64,6 +64,39 @@ export interface ReloadSentEvent extends Base {
   type: 'reload.sent';
 }
 
+/** Why messages were dropped. */
+export type DropReason =
+  /** More messages waited for the next run than the supervisor keeps. */
+  | 'overflow'
+  /** They arrived while the child was being shut down, or could not reach it before it stopped. */
+  | 'shutting-down'
+  /** They were still waiting when the supervisor or group stopped, or the child was removed. */
+  | 'stopped'
+  /** A group had no child to pass them to. */
+  | 'no-child'
+  /** Not an event object with a string `type`. */
+  | 'malformed'
+  /** A type reserved for the supervision layer itself, sent by somebody else. */
+  | 'reserved'
+  /** A child sent it up, and the root supervisor or group has no parent to pass it to. */
+  | 'no-parent'
+  /** The child's own buffer was full (a `fromProcess` run with no handler yet). */
+  | 'child-buffer';
+
+/** Messages were dropped on purpose; `count` says how many. Nothing is dropped silently. */
+export interface MessageDroppedEvent extends Base {
+  type: 'message.dropped';
+  count: number;
+  reason: DropReason;
+  /** The type of the (last) dropped event, when it had one. */
+  eventType?: string;
+}
+
+/** The child said it is healthy: its failure count was reset, so its next failure waits `initialMs`. */
+export interface ChildHealthyEvent extends Base {
+  type: 'child.healthy';
+}
+
 /** A group refused an `add` or `remove` request; the group keeps running. */
 export interface RequestRefusedEvent extends Base {
   type: 'request.refused';
@@ -92,7 +125,9 @@ export type LifecycleEvent =
   | GaveUpEvent
   | ShutdownStartedEvent
   | ReloadSentEvent
-  | RequestRefusedEvent;
+  | RequestRefusedEvent
+  | MessageDroppedEvent
+  | ChildHealthyEvent;
 
 /**
  * Renders a lifecycle event as one log line.
@@ -131,5 +166,9 @@ export function formatLifecycleEvent(event: LifecycleEvent): string {
       return `${who}: reload sent`;
     case 'request.refused':
       return `${who}: ${event.request} refused: ${event.reason}`;
+    case 'message.dropped':
+      return `${who}: ${event.count} message${event.count === 1 ? '' : 's'} dropped (${event.reason})${event.eventType === undefined ? '' : `: ${JSON.stringify(event.eventType).slice(0, 80)}`}`;
+    case 'child.healthy':
+      return `${who}: healthy; failure count reset`;
   }
 }

@@ -9,6 +9,8 @@
  * and `error` methods (console and pino both fit).
  */
 import type { AnyActorRef, Subscription } from 'xstate';
+import { HOST_REPORT } from './actors/childHost.js';
+import { isTrusted } from './actors/guard.js';
 import { formatLifecycleEvent, type LifecycleEvent } from './lifecycle.js';
 import { checkOptions, invalidOption } from './policy/options.js';
 
@@ -23,6 +25,8 @@ const LIFECYCLE_TYPES = new Set<string>([
   'shutdown.started',
   'reload.sent',
   'request.refused',
+  'message.dropped',
+  'child.healthy',
 ]);
 
 /**
@@ -62,10 +66,35 @@ export function observeLifecycle(
   actor: AnyActorRef,
   handler: (event: LifecycleEvent, source: AnyActorRef) => void,
 ): Subscription {
+  let reported = false;
+  const call = (event: LifecycleEvent, source: AnyActorRef) => {
+    try {
+      handler(event, source);
+    } catch (error) {
+      // A listener's failure is its own: the tree runs on, and the error is reported once.
+      if (!reported) {
+        reported = true;
+        console.error(
+          'observeLifecycle: the handler threw (reported once; the tree runs on):',
+          error,
+        );
+      }
+    }
+  };
   return actor.system.inspect((inspection) => {
+    if (inspection.type === '@xstate.event') {
+      // What a child host reports to its supervisor or group: the machine emits these events.
+      const { event } = inspection;
+      if (event.type !== HOST_REPORT || !isTrusted(event)) return;
+      const source = inspection.actorRef as AnyActorRef;
+      for (const lifecycle of (event as unknown as { events: LifecycleEvent[] }).events) {
+        call(lifecycle, source);
+      }
+      return;
+    }
     if (inspection.type !== '@xstate.action' || inspection.action.type !== 'xstate.emit') return;
     const emitted = (inspection.action.params as { event?: unknown } | undefined)?.event;
-    if (isLifecycleEvent(emitted)) handler(emitted, inspection.actorRef as AnyActorRef);
+    if (isLifecycleEvent(emitted)) call(emitted, inspection.actorRef as AnyActorRef);
   });
 }
 
@@ -113,6 +142,7 @@ export function lifecycleLevel(event: LifecycleEvent): LogLevel {
     case 'child.failed':
     case 'child.forced':
     case 'request.refused':
+    case 'message.dropped':
       return 'warn';
     default:
       return 'info';

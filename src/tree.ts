@@ -6,8 +6,9 @@
  * knowing how each kind of actor keeps its children.
  */
 import type { AnyActorRef } from 'xstate';
-import { childSetMembers } from './actors/childSet.js';
+import { childSetMembers } from './actors/childHost.js';
 import { yieldToEventLoop } from './actors/yieldToEventLoop.js';
+import { escalationHop } from './machines/harden.js';
 
 /** The condition of one node of the tree. */
 export type NodeState =
@@ -30,8 +31,6 @@ export interface TreeNode {
   children: TreeNode[];
 }
 
-const MAX_DEPTH = 64;
-
 /**
  * Describes the tree under `actor` as plain data.
  *
@@ -51,7 +50,7 @@ export function describeTree(actor: AnyActorRef): TreeNode {
   // A root actor created without an id is named by its session id; its machine's id reads better.
   const machineId = (actor as { logic?: { id?: unknown } }).logic?.id;
   const name = actor.id === actor.sessionId && typeof machineId === 'string' ? machineId : actor.id;
-  return describe(actor, name, undefined, 0, name);
+  return describe(actor, name, name);
 }
 
 /**
@@ -65,54 +64,72 @@ export function describeTree(actor: AnyActorRef): TreeNode {
  * ```
  */
 export function isTreeReady(node: TreeNode): boolean {
-  if (node.state !== 'running' && node.state !== 'active') return false;
-  return node.children.every(isTreeReady);
+  const stack = [node];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    if (next.state !== 'running' && next.state !== 'active') return false;
+    stack.push(...next.children);
+  }
+  return true;
 }
 
-function describe(
-  actor: AnyActorRef,
-  path: string,
-  known: NodeState | undefined,
-  depth: number,
-  id = actor.id,
-): TreeNode {
-  const snapshot = actor.getSnapshot() as {
-    status?: string;
-    value?: unknown;
-    children?: Record<string, AnyActorRef>;
-  };
-  const state = known ?? stateOf(snapshot);
-  const children: TreeNode[] = [];
-  if (depth < MAX_DEPTH && snapshot.status === 'active') {
+/**
+ * Walks the tree without recursion (a chain of 1,000 nested supervisors is as deep as any
+ * other), through every supervisor's and group's child host.
+ */
+function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode {
+  const top: TreeNode = { id: rootId, path: rootPath, state: 'active', children: [] };
+  const stack: { actor: AnyActorRef; node: TreeNode; known: NodeState | undefined }[] = [
+    { actor: root, node: top, known: undefined },
+  ];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { actor, node, known } = item;
+    const snapshot = actor.getSnapshot() as {
+      status?: string;
+      value?: unknown;
+      children?: Record<string, AnyActorRef>;
+    };
+    node.state = known ?? stateOf(snapshot);
+    if (snapshot.status !== 'active') continue;
     for (const child of Object.values(snapshot.children ?? {})) {
       if (!child || typeof child.getSnapshot !== 'function') continue;
       const members = childSetMembers(child);
       if (members) {
-        // A group's child set: its members are the group's children.
+        // A child host: its members are the supervisor's or group's children.
         for (const member of members) {
-          const memberPath = `${path}/${member.id}`;
-          children.push(
-            member.ref
-              ? describe(
-                  member.ref,
-                  memberPath,
-                  member.status === 'running' ? undefined : member.status,
-                  depth + 1,
-                )
-              : { id: member.id, path: memberPath, state: member.status, children: [] },
-          );
+          const memberNode: TreeNode = {
+            id: member.id,
+            path: `${node.path}/${member.id}`,
+            state: member.status,
+            children: [],
+          };
+          node.children.push(memberNode);
+          if (member.ref) {
+            stack.push({
+              actor: member.ref,
+              node: memberNode,
+              known: member.status === 'running' ? undefined : member.status,
+            });
+          }
         }
       } else if (!isInternal(child)) {
-        children.push(describe(child, `${path}/${child.id}`, undefined, depth + 1));
+        const childNode: TreeNode = {
+          id: child.id,
+          path: `${node.path}/${child.id}`,
+          state: 'active',
+          children: [],
+        };
+        node.children.push(childNode);
+        stack.push({ actor: child, node: childNode, known: undefined });
       }
     }
   }
-  return { id, path, state, children };
+  return top;
 }
 
 function isInternal(child: AnyActorRef): boolean {
-  // The event-loop yield a supervisor invokes for a moment between immediate restarts.
-  return (child as { logic?: unknown }).logic === yieldToEventLoop;
+  // The event-loop yield and the escalation hop a supervisor invokes for a moment.
+  const logic = (child as { logic?: unknown }).logic;
+  return logic === yieldToEventLoop || logic === escalationHop;
 }
 
 function stateOf(snapshot: { status?: string; value?: unknown }): NodeState {

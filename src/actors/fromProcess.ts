@@ -18,6 +18,7 @@ import type {
   Snapshot,
 } from 'xstate';
 import { toError } from '../errors.js';
+import { CHILD_DROPPED, registerLedger } from './ledger.js';
 import { markShutdownAware } from './shutdownAware.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
@@ -58,6 +59,12 @@ export interface ProcessContext<TInput, TEmitted extends EventObject = EventObje
   system: AnyActorSystem;
   /** Emits an event to the actor's `.on(...)` listeners. */
   emit: (event: TEmitted) => void;
+  /**
+   * Tells the supervisor that the process is healthy again (a client reconnected): its failure
+   * count is reset, so its next failure waits `backoff.initialMs` instead of a long delay.
+   * Sends `{ type: 'supervisor.healthy' }` to the parent; does nothing without one.
+   */
+  healthy(): void;
 }
 
 /** The snapshot of a {@link fromProcess} actor. */
@@ -81,6 +88,8 @@ interface Runtime {
   messageHandlers: Set<ProcessMessageHandler>;
   pendingReloads: EventObject[];
   pendingMessages: EventObject[];
+  /** Early messages dropped because the buffer was full. */
+  dropped: number;
 }
 
 const runtimes = new WeakMap<AnyActorRef, Runtime>();
@@ -170,7 +179,18 @@ export function fromProcess<
           if (handlers.size === 0) {
             const pending = isReload ? runtime.pendingReloads : runtime.pendingMessages;
             pending.push(event);
-            if (pending.length > MAX_BUFFERED_MESSAGES) pending.shift();
+            if (pending.length > MAX_BUFFERED_MESSAGES) {
+              pending.shift();
+              runtime.dropped++;
+              // Counted and reported: to the supervisor hosting this run, or here.
+              const parent = scope.self._parent;
+              if (parent) parent.send({ type: CHILD_DROPPED, count: 1 });
+              else {
+                scope.logger?.(
+                  `fromProcess "${scope.self.id}": ${runtime.dropped} early message(s) dropped (more than ${MAX_BUFFERED_MESSAGES} waiting for a handler)`,
+                );
+              }
+            }
             return snapshot;
           }
           const error = deliver(handlers, event, scope.self);
@@ -189,8 +209,13 @@ export function fromProcess<
         messageHandlers: new Set(),
         pendingReloads: [],
         pendingMessages: [],
+        dropped: 0,
       };
       runtimes.set(self, runtime);
+      // What arrived and was never handled goes back to the supervisor if this run fails.
+      registerLedger(self, {
+        undelivered: () => [...runtime.pendingReloads.slice(0, 1), ...runtime.pendingMessages],
+      });
       const register =
         (handlers: Set<ProcessMessageHandler>, pending: EventObject[]) =>
         (handler: ProcessMessageHandler) => {
@@ -219,6 +244,9 @@ export function fromProcess<
           self,
           system,
           emit: emit as (event: TEmitted) => void,
+          healthy: () => {
+            if (runtimes.get(self) === runtime) self._parent?.send({ type: 'supervisor.healthy' });
+          },
         });
       } catch (error) {
         result = Promise.reject(error);

@@ -6,6 +6,7 @@
  * all meet failed actors, so all of them clear up after one with {@link stopOrphans}.
  */
 import type { AnyActorRef } from 'xstate';
+import { stopActor } from './guard.js';
 
 /**
  * Stops every actor left running under `actor` if it failed, depth first; does nothing when
@@ -25,7 +26,7 @@ export function stopOrphans(actor: AnyActorRef | null | undefined): void {
   for (const orphan of Object.values(snapshot.children ?? {})) {
     if (!orphan) continue;
     stopOrphans(orphan);
-    // `stop()` refuses actors that have a parent; XState stops a child with this event.
-    if (orphan.getSnapshot()?.status === 'active') orphan.send({ type: 'xstate.stop' });
+    // `stop()` refuses actors that have a parent; XState stops a child the way stopActor does.
+    if (orphan.getSnapshot()?.status === 'active') stopActor(orphan);
   }
 }

@@ -8,6 +8,7 @@
  * in before the next restart. It measures no time; it only yields.
  */
 import { fromCallback } from 'xstate';
+import { trusted } from './guard.js';
 
 /** Internal event sent when the event loop has had its turn. */
 export const YIELDED = 'xstate.supervisor.yielded';
@@ -28,7 +29,7 @@ export const YIELDED = 'xstate.supervisor.yielded';
 export const yieldToEventLoop = fromCallback(({ sendBack }) => {
   let yielded = false;
   const done = () => {
-    if (!yielded) sendBack({ type: YIELDED });
+    if (!yielded) sendBack(trusted({ type: YIELDED }));
   };
   if (typeof setImmediate === 'function') {
     const handle = setImmediate(done);

@@ -10,7 +10,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AnyActorRef } from 'xstate';
-import { GROUP_STRATEGIES } from '../actors/childSet.js';
 import { formatLifecycleEvent, type LifecycleEvent } from '../lifecycle.js';
 import { createProcessGroup } from '../machines/group.js';
 import { fromChildProcess, type LineWriter } from '../node/fromChildProcess.js';
@@ -18,6 +17,7 @@ import { EXIT_FAILURE, runMain } from '../node/runMain.js';
 import { lifecycleLevel, observeLifecycle } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
 import { RESTART_TYPES, type RestartType } from '../policy/options.js';
+import { GROUP_STRATEGIES } from '../policy/restart.js';
 import { failureTracker, jsonLines, oneLine } from './output.js';
 import { type ProcfileEntry, ProcfileError, readProcfile } from './procfile.js';
 

@@ -21,32 +21,36 @@ import {
   setup,
 } from 'xstate';
 import {
-  CHILD_SET_ADD,
-  CHILD_SET_BROADCAST,
-  CHILD_SET_DRAIN,
-  CHILD_SET_DRAINED,
-  CHILD_SET_EMPTY,
-  CHILD_SET_FAILED,
-  CHILD_SET_REFUSED,
-  CHILD_SET_REMOVE,
-  CHILD_SET_REPORT,
+  CHILD_HOST_ID,
   type ChildCounts,
   type ChildSpec,
-  createChildSetLogic,
-  GROUP_STRATEGIES,
-  type GroupStrategy,
-  isChildSetEvent,
-  SHUTDOWN_ORDERS,
-  type ShutdownOrder,
-  takeChildSetFailure,
-} from '../actors/childSet.js';
+  createChildHostLogic,
+  HEALTHY,
+  HOST_ADD,
+  HOST_CONTROL,
+  HOST_DELIVER,
+  HOST_DRAIN,
+  HOST_DRAINED,
+  HOST_EMIT,
+  HOST_EMPTY,
+  HOST_FAILED,
+  HOST_REFUSED,
+  HOST_REJECTED,
+  HOST_REMOVE,
+  HOST_REPORT,
+  HOST_UP,
+  takeHostFailure,
+} from '../actors/childHost.js';
+import { isTrusted, trusted } from '../actors/guard.js';
 import { acceptsShutdown, isActorLogic } from '../actors/shutdownAware.js';
 import { type ErrorSummary, GroupError, summarizeError } from '../errors.js';
 import type { LifecycleEvent, RequestRefusedEvent } from '../lifecycle.js';
+import { isLifecycleEvent } from '../observe.js';
 import type { BackoffPolicy } from '../policy/backoff.js';
 import {
   checkDuration,
   checkId,
+  checkKnownKeys,
   checkOneOf,
   describe,
   invalidOption,
@@ -55,13 +59,35 @@ import {
   type RestartType,
   resolveRestartPolicy,
 } from '../policy/options.js';
+import {
+  GROUP_STRATEGIES,
+  type GroupStrategy,
+  SHUTDOWN_ORDERS,
+  type ShutdownOrder,
+} from '../policy/restart.js';
+import { emitReported, escalationHop, harden } from './harden.js';
+import { MAX_PENDING_MESSAGES } from './supervisor.js';
 
 /** Internal event: the group fails with the error it gave up with. */
 export const GROUP_ESCALATE = 'xstate.group.escalate';
 /** Refusals kept in the group's context (the most recent ones). */
 export const MAX_REFUSALS_KEPT = 20;
-/** The invoke id of the actor that holds a group's children. */
-export const CHILD_SET_ID = 'children';
+/** The invoke id of the actor that holds a group's (or a supervisor's) children. */
+export const CHILD_SET_ID = CHILD_HOST_ID;
+/** The control events a group's child may send up that the group handles itself. */
+const GROUP_CONTROLS = ['shutdown', 'reload', 'add', 'remove'] as const;
+const GROUP_OPTION_KEYS = [
+  'id',
+  'children',
+  'strategy',
+  'backoff',
+  'maxRestarts',
+  'resetAfterMs',
+  'shutdownTimeoutMs',
+  'shutdownOrder',
+  'random',
+] as const;
+const CHILD_KEYS = ['id', 'logic', 'input', 'restart', 'shutdownTimeoutMs'] as const;
 
 /** A child of a group. */
 export interface GroupChild {
@@ -129,10 +155,15 @@ export interface GroupOutput {
   reason: GroupStopReason;
   /** Ids of children that stopped within their grace period (or were not running). */
   stopped: string[];
-  /** Ids of children stopped by force after their grace period. */
+  /**
+   * Every actor of the subtree stopped by force, by its path below the group: a child's id,
+   * or `child/…` for an actor further down (a nested supervisor's or group's own report).
+   */
   forced: string[];
   restarts: number;
   failures: number;
+  /** Messages dropped on purpose over the group's life. */
+  droppedMessages: number;
 }
 
 /** Events a group understands. Any other event is passed to every running child. */
@@ -157,7 +188,7 @@ function resolveChild(
     return {
       id: `child-${index}`,
       logic: value,
-      input: undefined,
+      input: () => undefined,
       restart: 'transient',
       shutdownTimeoutMs: defaultTimeoutMs,
       graceful: acceptsShutdown(value),
@@ -171,7 +202,16 @@ function resolveChild(
       'actor logic or { id, logic, input?, restart?, shutdownTimeoutMs? }',
     );
   }
+  if (Array.isArray(value)) {
+    invalidOption(
+      owner,
+      field,
+      value,
+      'actor logic or { id, logic, input?, restart?, shutdownTimeoutMs? }',
+    );
+  }
   const child = value as Record<string, unknown>;
+  checkKnownKeys(owner, field, child, CHILD_KEYS);
   if (typeof child.id !== 'string' || child.id === '') {
     invalidOption(owner, `${field}.id`, child.id, 'a non-empty string');
   }
@@ -183,10 +223,11 @@ function resolveChild(
       'XState actor logic (a machine or a from* creator result)',
     );
   }
+  const input = child.input;
   return {
     id: child.id,
     logic: child.logic,
-    input: child.input,
+    input: () => input,
     restart: checkOneOf(owner, `${field}.restart`, child.restart ?? 'transient', RESTART_TYPES),
     shutdownTimeoutMs: checkDuration(
       owner,
@@ -238,8 +279,9 @@ function resolveChild(
  */
 export function createProcessGroup(options: ProcessGroupOptions = {}) {
   const owner = 'createProcessGroup';
-  if (typeof options !== 'object' || options === null)
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
     invalidOption(owner, 'options', options, 'an object');
+  checkKnownKeys(owner, 'options', options as Record<string, unknown>, GROUP_OPTION_KEYS);
   const id = checkId(owner, 'id', options.id, 'group');
   const strategy = checkOneOf(owner, 'strategy', options.strategy ?? 'fail-fast', GROUP_STRATEGIES);
   const { backoff, maxRestarts, resetAfterMs, shutdownTimeoutMs, random } = resolveRestartPolicy(
@@ -270,8 +312,20 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
     specs.push(spec);
   });
 
-  const childSet = createChildSetLogic(
-    { groupId: id, strategy, backoff, maxRestarts, resetAfterMs, shutdownOrder, random },
+  const childSet = createChildHostLogic(
+    {
+      ownerId: id,
+      mode: 'group',
+      strategy,
+      backoff,
+      maxRestarts,
+      resetAfterMs,
+      shutdownOrder,
+      random,
+      controls: GROUP_CONTROLS,
+      maxPending: MAX_PENDING_MESSAGES,
+      immediateBeforeYield: Number.POSITIVE_INFINITY,
+    },
     specs,
   );
 
@@ -294,56 +348,88 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
 
   const names = { supervisorId: id };
 
-  return setup({
+  const machine = setup({
     types: {
       context: {} as GroupContext,
       events: {} as GroupEvent,
+      children: {} as { children: 'children'; escalation: 'escalationHop' },
       output: {} as GroupOutput,
       emitted: {} as LifecycleEvent,
     },
-    actors: { children: childSet },
+    actors: { children: childSet, escalationHop },
     guards: {
       isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
-      // An event of a child-set type sent from outside is not a report of the child set.
-      fromChildSet: ({ event }) => isChildSetEvent(event),
+      // An event of a host type sent from outside is not a report of the host.
+      fromChildSet: ({ event }) => isTrusted(event),
       isValidRequest: ({ event }) => requestProblem(event) === null,
       isCustomMessage: ({ event }) =>
         !event.type.startsWith('xstate.') &&
         event.type !== 'shutdown' &&
         event.type !== 'add' &&
-        event.type !== 'remove',
+        event.type !== 'remove' &&
+        event.type !== HEALTHY,
     },
     actions: {
-      forward: sendTo(CHILD_SET_ID, ({ event }) => ({ type: CHILD_SET_BROADCAST, event })),
-      forwardAdd: sendTo(CHILD_SET_ID, ({ event }) => ({
-        type: CHILD_SET_ADD,
-        spec: resolveChild('add', 'child', (event as AnyEventObject).child, 0, shutdownTimeoutMs),
-      })),
-      forwardRemove: sendTo(CHILD_SET_ID, ({ event }) => ({
-        type: CHILD_SET_REMOVE,
-        id: (event as AnyEventObject).id,
-      })),
-      drain: sendTo(CHILD_SET_ID, ({ event }) => ({
-        type: CHILD_SET_DRAIN,
-        force: event.type === 'shutdown' && event.force === true,
-      })),
-      forceDrain: sendTo(CHILD_SET_ID, { type: CHILD_SET_DRAIN, force: true }),
+      forward: sendTo(CHILD_SET_ID, ({ event }) => trusted({ type: HOST_DELIVER, event })),
+      forwardAdd: sendTo(CHILD_SET_ID, ({ event }) =>
+        trusted({
+          type: HOST_ADD,
+          spec: resolveChild('add', 'child', (event as AnyEventObject).child, 0, shutdownTimeoutMs),
+        }),
+      ),
+      forwardRemove: sendTo(CHILD_SET_ID, ({ event }) =>
+        trusted({ type: HOST_REMOVE, id: (event as AnyEventObject).id }),
+      ),
+      drain: sendTo(CHILD_SET_ID, ({ event }) =>
+        trusted({
+          type: HOST_DRAIN,
+          force: event.type === 'shutdown' && event.force === true,
+          cause: 'forced-shutdown',
+        }),
+      ),
+      forceDrain: sendTo(CHILD_SET_ID, () =>
+        trusted({ type: HOST_DRAIN, force: true, cause: 'forced-shutdown' }),
+      ),
+      reemit: enqueueActions(({ event, enqueue }) => {
+        const emitted = (event as AnyEventObject).event as AnyEventObject;
+        if (!isLifecycleEvent(emitted)) enqueue.emit(emitted as unknown as LifecycleEvent);
+      }),
+      passUp: enqueueActions(({ event, self, enqueue }) => {
+        const up = (event as AnyEventObject).event as AnyEventObject;
+        if (self._parent) enqueue.sendParent(up);
+        else
+          enqueue.sendTo(
+            CHILD_SET_ID,
+            trusted({ type: HOST_REJECTED, reason: 'no-parent', eventType: up.type }),
+          );
+      }),
+      control: enqueueActions(({ event, enqueue }) => {
+        enqueue.raise((event as AnyEventObject).event as AnyEventObject);
+      }),
+      reject: sendTo(CHILD_SET_ID, ({ event }) =>
+        trusted({
+          type: HOST_REJECTED,
+          reason: event.type === HEALTHY ? 'reserved' : (event as AnyEventObject).reason,
+          eventType: event.type === HEALTHY ? HEALTHY : (event as AnyEventObject).eventType,
+        }),
+      ),
       announceShutdown: emit({ type: 'shutdown.started' as const, ...names, childId: '*' }),
-      report: enqueueActions(({ event, enqueue }) => {
+      emitReport: ({ event, self }) =>
+        emitReported(self, (event as unknown as { events: LifecycleEvent[] }).events),
+      recordReport: assign(({ event }) => {
         const { events, counts } = event as unknown as {
           events: LifecycleEvent[];
           counts: ChildCounts;
         };
-        for (const lifecycle of events) enqueue.emit(lifecycle);
         let lastError: ErrorSummary | undefined;
         for (const lifecycle of events)
           if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
-        enqueue.assign(lastError ? { ...counts, lastError } : counts);
+        return lastError ? { ...counts, lastError } : counts;
       }),
       refuse: enqueueActions(({ context, event, enqueue }) => {
         const e = event as AnyEventObject;
         const refusal: Refusal =
-          e.type === CHILD_SET_REFUSED
+          e.type === HOST_REFUSED
             ? { request: e.request, id: e.id, reason: e.reason }
             : {
                 request: e.type === 'add' ? 'add' : 'remove',
@@ -386,10 +472,13 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
       }),
       markCompleted: assign({ stopReason: 'completed' as const }),
       prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
-        const failure = takeChildSetFailure(self);
+        const failure = takeHostFailure(self);
         const e = event as AnyEventObject;
         const childSetBroke = e.type.startsWith('xstate.error.actor.');
-        const reason = failure?.reason ?? (childSetBroke ? 'child-failed' : 'max-restarts');
+        const reason: 'child-failed' | 'max-restarts' =
+          failure?.reason === 'max-restarts' || (!failure && !childSetBroke)
+            ? 'max-restarts'
+            : 'child-failed';
         const childId = failure?.childId ?? (childSetBroke ? CHILD_SET_ID : '?');
         const cause = failure?.error ?? e.error;
         // The error the group gives up with, not a later one reported while it drained.
@@ -413,7 +502,6 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
           error: summary,
         });
       }),
-      sendEscalate: sendTo(({ self }) => self, { type: GROUP_ESCALATE }),
       escalate: ({ self }) => {
         const error = escalations.get(self);
         escalations.delete(self);
@@ -443,6 +531,7 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
       stopReason: null,
       stoppedIds: [],
       forcedIds: [],
+      droppedMessages: 0,
     },
     states: {
       running: {
@@ -453,8 +542,13 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
         },
         initial: 'active',
         on: {
-          [CHILD_SET_REPORT]: { guard: 'fromChildSet', actions: 'report' },
-          [CHILD_SET_REFUSED]: { guard: 'fromChildSet', actions: 'refuse' },
+          [HOST_REPORT]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
+          [HOST_REFUSED]: { guard: 'fromChildSet', actions: 'refuse' },
+          [HOST_EMIT]: { guard: 'fromChildSet', actions: 'reemit' },
+          [HOST_UP]: { guard: 'fromChildSet', actions: 'passUp' },
+          [HOST_CONTROL]: { guard: 'fromChildSet', actions: 'control' },
+          [HOST_REJECTED]: { guard: 'fromChildSet', actions: 'reject' },
+          [HEALTHY]: { actions: 'reject' },
           // While stopping or failing too, so that the child set refuses them visibly.
           add: [{ guard: 'isValidRequest', actions: 'forwardAdd' }, { actions: 'refuse' }],
           remove: [{ guard: 'isValidRequest', actions: 'forwardRemove' }, { actions: 'refuse' }],
@@ -465,12 +559,12 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
               shutdown: { target: 'stopping', actions: 'announceShutdown' },
               reload: { actions: 'forward' },
               '*': { guard: 'isCustomMessage', actions: 'forward' },
-              [CHILD_SET_FAILED]: {
+              [HOST_FAILED]: {
                 guard: 'fromChildSet',
                 target: 'failing',
                 actions: 'recordFailure',
               },
-              [CHILD_SET_EMPTY]: {
+              [HOST_EMPTY]: {
                 guard: 'fromChildSet',
                 target: '#group-stopped',
                 actions: 'markCompleted',
@@ -481,7 +575,7 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
             entry: 'drain',
             on: {
               shutdown: { guard: 'isForced', actions: 'forceDrain' },
-              [CHILD_SET_DRAINED]: {
+              [HOST_DRAINED]: {
                 guard: 'fromChildSet',
                 target: '#group-stopped',
                 actions: 'recordDrained',
@@ -492,7 +586,7 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
             entry: 'drain',
             on: {
               shutdown: { guard: 'isForced', actions: 'forceDrain' },
-              [CHILD_SET_DRAINED]: {
+              [HOST_DRAINED]: {
                 guard: 'fromChildSet',
                 target: '#group-failed',
                 actions: 'prepareEscalation',
@@ -504,8 +598,8 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
       stopped: { id: 'group-stopped', type: 'final' },
       failed: {
         id: 'group-failed',
-        entry: 'sendEscalate',
-        on: { [GROUP_ESCALATE]: { actions: 'escalate' } },
+        // One microtask before failing, so deep trees escalate on fresh stacks.
+        invoke: { id: 'escalation', src: 'escalationHop', onDone: { actions: 'escalate' } },
       },
     },
     output: ({ context }) => ({
@@ -514,8 +608,10 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
       forced: context.forcedIds,
       restarts: context.restarts,
       failures: context.failures,
+      droppedMessages: context.droppedMessages,
     }),
   });
+  return harden(machine);
 }
 
 /** The machine type returned by {@link createProcessGroup}. */

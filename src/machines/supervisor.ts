@@ -3,24 +3,52 @@
  *
  * `createSupervisor(child, options)` returns a plain XState machine, so it can be the root of
  * an app (`createActor`), invoked or spawned by another machine, watched in an inspector and
- * walked by `xstate/graph`. The child runs while the supervisor is in `running`; its error
- * moves the supervisor to `backingOff`, whose delay comes from the backoff policy through
- * XState's scheduler; `shutdown` drains the child in `running.stopping` and ends in `stopped`.
- * Giving up (restart limit, a non-restartable error, a failed temporary child) fails the
- * supervisor through XState's own error channel, which is how supervisors nest.
+ * walked by `xstate/graph`. Its child lives in a child host (`actors/childHost.ts`), invoked
+ * for the supervisor's whole life, which starts, stops and restarts it, keeps what is sent to
+ * it until a run has really started, and passes what it sends its parent on up. The machine
+ * holds the lifecycle: `running` while the child runs (an immediate restart stays there),
+ * `backingOff` while a restart waits for its delay through XState's scheduler, `running.stopping`
+ * while the child drains after `shutdown`, and `stopped`. Giving up (restart limit, an error not
+ * worth a restart, a failed temporary child) fails the supervisor through XState's own error
+ * channel, which is how supervisors nest.
  */
 import {
   type AnyActorLogic,
   type AnyActorRef,
   type AnyEventObject,
-  and,
   assign,
-  emit,
+  type EmittedFrom,
+  type EventFromLogic,
+  type EventObject,
   enqueueActions,
+  type InputFrom,
+  type NonReducibleUnknown,
+  type OutputFrom,
+  type StateMachine,
   sendTo,
   setup,
 } from 'xstate';
-import { stopOrphans } from '../actors/orphans.js';
+import {
+  CHILD_HOST_ID,
+  type ChildCounts,
+  type ChildView,
+  createChildHostLogic,
+  HEALTHY,
+  HOST_CONTROL,
+  HOST_DELIVER,
+  HOST_DRAIN,
+  HOST_DRAINED,
+  HOST_EMIT,
+  HOST_EMPTY,
+  HOST_FAILED,
+  HOST_REJECTED,
+  HOST_REPORT,
+  HOST_START,
+  HOST_UP,
+  HOST_WAIT,
+  takeHostFailure,
+} from '../actors/childHost.js';
+import { isTrusted, trusted } from '../actors/guard.js';
 import { acceptsShutdown, isActorLogic } from '../actors/shutdownAware.js';
 import { YIELDED, yieldToEventLoop } from '../actors/yieldToEventLoop.js';
 import {
@@ -30,9 +58,11 @@ import {
   summarizeError,
 } from '../errors.js';
 import type { LifecycleEvent } from '../lifecycle.js';
-import { type BackoffPolicy, backoffDelay } from '../policy/backoff.js';
+import { isLifecycleEvent } from '../observe.js';
+import type { BackoffPolicy } from '../policy/backoff.js';
 import {
   checkId,
+  checkKnownKeys,
   checkOneOf,
   invalidOption,
   type MaxRestarts,
@@ -40,6 +70,14 @@ import {
   type RestartType,
   resolveRestartPolicy,
 } from '../policy/options.js';
+import { emitReported, escalationHop, harden } from './harden.js';
+
+/** A child host's report, as the machine reads it. */
+interface Report {
+  events: LifecycleEvent[];
+  counts: ChildCounts;
+  child?: ChildView;
+}
 
 export { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../policy/options.js';
 /** Immediate (zero-delay) restarts in a row before the supervisor yields to the event loop. */
@@ -47,38 +85,44 @@ export const IMMEDIATE_RESTARTS_BEFORE_YIELD = 128;
 /** Messages kept during a backoff wait for the next run; older ones are dropped beyond this. */
 export const MAX_PENDING_MESSAGES = 100;
 
-/** Internal event: one restart has left the `maxRestarts` window. */
-export const RESTART_EXPIRED = 'xstate.supervisor.restartExpired';
-/** Internal event: the supervisor fails with the error it gave up with. */
-export const ESCALATE = 'xstate.supervisor.escalate';
-
 /** How the supervisor asks its child to stop. */
 export type ChildShutdown = 'auto' | 'graceful' | 'immediate';
 
+/**
+ * The `input` option for a child whose input is `TChildInput`: the value itself, or a function
+ * of the supervisor's own input, called at each (re)start. A child that takes any input
+ * accepts any value but a bare function (wrap a function value: `input: () => fn`).
+ */
+export type SupervisorInputOption<TChildInput, TInput> =
+  | (unknown extends TChildInput ? NonReducibleUnknown : TChildInput)
+  | ((args: { input: TInput }) => TChildInput);
+
 /** Options of {@link createSupervisor}. */
-export interface SupervisorOptions<TInput = unknown> {
+export interface SupervisorOptions<TLogic extends AnyActorLogic = AnyActorLogic, TInput = unknown> {
   /** The supervisor's id: the machine id, and its name in errors, logs and the inspector. Default `'supervisor'`. */
   id?: string;
-  /** The child actor's id (its invoke id). Default `'child'`. */
+  /** The child actor's id. Default `'child'`. */
   childId?: string;
   /**
    * The child's input: a value, or a function of the supervisor's own input, called at each
    * (re)start. To pass a function as the value, wrap it: `input: () => fn`.
    */
-  input?: unknown | ((args: { input: TInput }) => unknown);
+  input?: SupervisorInputOption<InputFrom<TLogic>, TInput>;
   /** Backoff between restarts. Default `{ initialMs: 200, maxMs: 30_000, factor: 2, jitter: 'none' }`. */
   backoff?: Partial<BackoffPolicy>;
   /** When the child is restarted. Default `'transient'` (only after a failure). */
   restart?: RestartType;
   /**
    * More than `count` restarts within `withinMs` makes the supervisor give up and fail with a
-   * {@link SupervisorError} whose `cause` is the child's last error. Default: unlimited.
+   * {@link SupervisorError} whose `cause` is the child's last error. A restart is counted when
+   * the failure that needs it happens (as OTP's intensity and period). Default: unlimited.
    */
   maxRestarts?: MaxRestarts | null;
   /**
    * A child that has run this long without failing resets the failure count, so its next
    * failure waits `backoff.initialMs` again. Default: twice `backoff.maxMs` (60 s with the
-   * default backoff). `false` never resets.
+   * default backoff). `false` never resets. A child can also say so itself at once:
+   * `healthy()` in `fromProcess`, or `{ type: 'supervisor.healthy' }` sent to its parent.
    */
   resetAfterMs?: number | false;
   /**
@@ -103,49 +147,53 @@ export interface SupervisorOptions<TInput = unknown> {
 export type SupervisorStopReason = 'shutdown' | 'forced' | 'completed';
 
 /** The supervisor's context: plain data, shown as is by an inspector. */
-export interface SupervisorContext {
+export interface SupervisorContext<TInput = unknown> {
   /** The supervisor's own input. */
-  input: unknown;
-  /** Consecutive failures (reset after a stable run of `resetAfterMs`). */
+  input: TInput;
+  /** Consecutive failures (reset after a stable run of `resetAfterMs`, or a health signal). */
   failures: number;
   /** Restarts made since the supervisor started. */
   restarts: number;
-  /** Restarts still inside the `maxRestarts` window. */
-  recentRestarts: number;
   /** The delay chosen for the current or latest backoff wait, in ms. */
   nextDelayMs: number;
   /** A summary of the child's latest error. */
   lastError: ErrorSummary | null;
-  /** A reload arrived during a backoff wait and goes to the next run. */
-  pendingReload: boolean;
-  /** Messages that arrived during a backoff wait and go to the next run, in order. */
-  pendingMessages: AnyEventObject[];
-  /** Messages dropped because more than {@link MAX_PENDING_MESSAGES} were waiting. */
+  /** Messages (a reload counts as one) kept for the child's next run. */
+  pendingMessages: number;
+  /** Messages dropped on purpose (each also reported as a `message.dropped` event). */
   droppedMessages: number;
-  /** Zero-delay restarts in a row since the event loop last had a turn. */
-  immediateStreak: number;
   /** Why the supervisor stopped, once it has. */
   stopReason: SupervisorStopReason | null;
   /** The child's output, when it completed or finished its shutdown with one. */
   childOutput: unknown;
+  /** Paths of the actors stopped by force during the shutdown (see {@link SupervisorOutput}). */
+  forced: string[];
 }
 
 /** The output of a stopped supervisor. */
-export interface SupervisorOutput {
+export interface SupervisorOutput<TOutput = unknown> {
   /**
-   * `'shutdown'`: stopped gracefully; `'forced'`: the child outlived the grace period (or a
-   * forced shutdown was asked for); `'completed'`: the child completed and is not restarted.
+   * `'shutdown'`: stopped gracefully; `'forced'`: the child, or an actor below it, outlived
+   * its grace period (or a forced shutdown was asked for); `'completed'`: the child completed
+   * and is not restarted.
    */
   reason: SupervisorStopReason;
   restarts: number;
   failures: number;
   lastError: ErrorSummary | null;
+  /**
+   * Every actor of the subtree stopped by force, by its path below the supervisor: the child's
+   * id, or `child/…` for an actor further down (a nested supervisor's or group's own report).
+   */
+  forced: string[];
+  /** Messages dropped on purpose over the supervisor's life. */
+  droppedMessages: number;
   /** The child's output, when it had one. */
-  output?: unknown;
+  output?: TOutput;
 }
 
-/** Events a supervisor understands. Any other event is passed to the running child. */
-export type SupervisorEvent =
+/** The supervisor's own events. */
+export type SupervisorControlEvent =
   | {
       /** Stop: the child gets `shutdown` and its grace period; `force: true` stops it at once. */
       type: 'shutdown';
@@ -154,24 +202,441 @@ export type SupervisorEvent =
   | {
       /** Passed to the running child; during a backoff wait, to the next run (several as one). */
       type: 'reload';
-    }
-  | { type: string; [key: string]: unknown };
+    };
+
+/**
+ * Events a supervisor accepts: its own, and the events its child accepts (passed down to the
+ * running child, or kept for its next run).
+ */
+export type SupervisorEvent<TChildEvent extends EventObject = AnyEventObject> =
+  | SupervisorControlEvent
+  | TChildEvent;
 
 const escalations = new WeakMap<AnyActorRef, SupervisorError>();
 
-const isInternal = (type: string) => type.startsWith('xstate.');
+/** The control events of the supervision layer: handled by the supervisor, never passed down as messages. */
+const CONTROL_TYPES = ['shutdown', 'reload'] as const;
+
+/** A function option of `input` made from the supervisor's own input. */
+function inputResolver(option: unknown): (ownerInput: unknown) => unknown {
+  return typeof option === 'function'
+    ? (input: unknown) => (option as (args: { input: unknown }) => unknown)({ input })
+    : () => option;
+}
+
+/** The known keys of {@link SupervisorOptions}. */
+const SUPERVISOR_OPTION_KEYS = [
+  'id',
+  'childId',
+  'input',
+  'backoff',
+  'restart',
+  'maxRestarts',
+  'resetAfterMs',
+  'shouldRestart',
+  'shutdownTimeoutMs',
+  'childShutdown',
+  'random',
+] as const;
+
+function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyActorLogic, unknown>) {
+  const owner = 'createSupervisor';
+  if (!isActorLogic(child)) {
+    invalidOption(
+      owner,
+      'child',
+      child,
+      'XState actor logic (a machine or a from* creator result)',
+    );
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    invalidOption(owner, 'options', options, 'an object');
+  }
+  checkKnownKeys(owner, 'options', options as Record<string, unknown>, SUPERVISOR_OPTION_KEYS);
+  const id = checkId(owner, 'id', options.id, 'supervisor');
+  const childId = checkId(owner, 'childId', options.childId, 'child');
+  if (childId === CHILD_HOST_ID) {
+    invalidOption(
+      owner,
+      'childId',
+      childId,
+      `an id other than "${CHILD_HOST_ID}" (the supervisor's own)`,
+    );
+  }
+  const restart = checkOneOf(owner, 'restart', options.restart ?? 'transient', RESTART_TYPES);
+  const { backoff, maxRestarts, resetAfterMs, shutdownTimeoutMs, random } = resolveRestartPolicy(
+    owner,
+    options,
+  );
+  const childShutdown = checkOneOf<ChildShutdown>(
+    owner,
+    'childShutdown',
+    options.childShutdown ?? 'auto',
+    ['auto', 'graceful', 'immediate'],
+  );
+  const graceful =
+    childShutdown === 'graceful' || (childShutdown === 'auto' && acceptsShutdown(child));
+  const { shouldRestart } = options;
+  if (shouldRestart !== undefined && typeof shouldRestart !== 'function') {
+    invalidOption(owner, 'shouldRestart', shouldRestart, 'a function (error, failures) => boolean');
+  }
+
+  const host = createChildHostLogic(
+    {
+      ownerId: id,
+      mode: 'supervisor',
+      strategy: 'one-for-one',
+      backoff,
+      maxRestarts,
+      resetAfterMs,
+      shutdownOrder: 'parallel',
+      random,
+      shouldRestart,
+      controls: CONTROL_TYPES,
+      maxPending: MAX_PENDING_MESSAGES,
+      immediateBeforeYield: IMMEDIATE_RESTARTS_BEFORE_YIELD,
+    },
+    [
+      {
+        id: childId,
+        logic: child,
+        input: inputResolver(options.input),
+        restart,
+        shutdownTimeoutMs,
+        graceful,
+      },
+    ],
+  );
+
+  const names = { supervisorId: id, childId };
+
+  const machine = setup({
+    types: {
+      context: {} as SupervisorContext,
+      events: {} as AnyEventObject,
+      children: {} as {
+        children: 'children';
+        escalation: 'escalationHop';
+        yield: 'yieldToEventLoop';
+      },
+      input: {} as unknown,
+      output: {} as SupervisorOutput,
+      emitted: {} as LifecycleEvent,
+    },
+    actors: { children: host, yieldToEventLoop, escalationHop },
+    delays: {
+      backoff: ({ context }) => context.nextDelayMs,
+      shutdownTimeout: shutdownTimeoutMs,
+    },
+    guards: {
+      fromHost: ({ event }) => isTrusted(event),
+      yields: ({ event }) => isTrusted(event) && event.delayMs === 0,
+      isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
+      isCustomMessage: ({ event }) =>
+        !event.type.startsWith('xstate.') &&
+        event.type !== 'shutdown' &&
+        event.type !== 'reload' &&
+        event.type !== HEALTHY,
+    },
+    actions: {
+      emitReport: ({ event, self }) => emitReported(self, (event as unknown as Report).events),
+      recordReport: assign(({ context, event }) => {
+        const { events, counts, child: view } = event as unknown as Report;
+        let lastError = context.lastError;
+        for (const lifecycle of events) {
+          if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
+        }
+        return {
+          failures: view ? view.failures : context.failures,
+          restarts: counts.restarts,
+          nextDelayMs: view ? view.delayMs : context.nextDelayMs,
+          pendingMessages: view ? view.pending : 0,
+          droppedMessages: counts.droppedMessages,
+          lastError,
+        };
+      }),
+      reemit: enqueueActions(({ event, enqueue }) => {
+        const emitted = (event as AnyEventObject).event as AnyEventObject;
+        // A nested supervisor's lifecycle events are heard through observeLifecycle already.
+        if (!isLifecycleEvent(emitted)) enqueue.emit(emitted as unknown as LifecycleEvent);
+      }),
+      passUp: enqueueActions(({ event, self, enqueue }) => {
+        const up = (event as AnyEventObject).event as AnyEventObject;
+        if (self._parent) enqueue.sendParent(up);
+        else
+          enqueue.sendTo(
+            CHILD_HOST_ID,
+            trusted({ type: HOST_REJECTED, reason: 'no-parent', childId, eventType: up.type }),
+          );
+      }),
+      control: enqueueActions(({ event, enqueue }) => {
+        enqueue.raise((event as AnyEventObject).event as AnyEventObject);
+      }),
+      deliver: sendTo(CHILD_HOST_ID, ({ event }) => trusted({ type: HOST_DELIVER, event })),
+      reject: sendTo(CHILD_HOST_ID, ({ event }) =>
+        trusted({
+          type: HOST_REJECTED,
+          reason: event.type === HEALTHY ? 'reserved' : event.reason,
+          childId,
+          eventType: event.type === HEALTHY ? HEALTHY : event.eventType,
+        }),
+      ),
+      startChild: sendTo(CHILD_HOST_ID, () => trusted({ type: HOST_START })),
+      drain: sendTo(CHILD_HOST_ID, ({ event }) =>
+        trusted({
+          type: HOST_DRAIN,
+          force: event.type === 'shutdown' && event.force === true,
+          cause: 'forced-shutdown',
+        }),
+      ),
+      forceDrain: sendTo(CHILD_HOST_ID, ({ event }) =>
+        trusted({
+          type: HOST_DRAIN,
+          force: true,
+          cause: event.type === 'shutdown' ? 'forced-shutdown' : 'grace-period',
+        }),
+      ),
+      recordWait: assign({ nextDelayMs: ({ event }) => (event as AnyEventObject).delayMs }),
+      recordDrained: assign(({ event }) => {
+        const { forced, output } = event as unknown as { forced: string[]; output: unknown };
+        return {
+          stopReason: forced.length > 0 ? ('forced' as const) : ('shutdown' as const),
+          forced,
+          childOutput: output,
+          pendingMessages: 0,
+        };
+      }),
+      recordCompleted: assign(({ event }) => ({
+        stopReason: 'completed' as const,
+        childOutput: (event as AnyEventObject).output,
+        pendingMessages: 0,
+      })),
+      prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
+        const failure = takeHostFailure(self);
+        const reason: SupervisorFailureReason =
+          failure && failure.reason !== 'child-failed' ? failure.reason : 'not-restartable';
+        const cause = failure ? failure.error : (event as AnyEventObject).error;
+        const lastError = failure ? summarizeError(failure.error) : context.lastError;
+        const failures = failure?.failures ?? context.failures;
+        const what =
+          reason === 'max-restarts'
+            ? `more than ${maxRestarts?.count} restarts within ${maxRestarts?.withinMs} ms`
+            : reason === 'temporary'
+              ? 'a temporary child failed and is not restarted'
+              : failure
+                ? 'the error is not worth a restart (shouldRestart returned false)'
+                : 'its child host failed';
+        const detail = lastError ? `: ${lastError.name}: ${lastError.message}` : '';
+        escalations.set(
+          self,
+          new SupervisorError(
+            `supervisor "${id}" gave up on child "${childId}" (${what})${detail}`,
+            {
+              reason,
+              supervisorId: id,
+              failures,
+              restarts: context.restarts,
+              cause,
+            },
+          ),
+        );
+        enqueue.emit({ type: 'supervisor.gaveUp', ...names, reason, error: lastError });
+        enqueue.assign({ failures, lastError });
+      }),
+      escalate: ({ self }) => {
+        const error = escalations.get(self);
+        escalations.delete(self);
+        throw error ?? new Error(`supervisor "${id}" gave up`);
+      },
+    },
+  }).createMachine({
+    id,
+    initial: 'running',
+    context: ({ input }) => ({
+      input,
+      failures: 0,
+      restarts: 0,
+      nextDelayMs: 0,
+      lastError: null,
+      pendingMessages: 0,
+      droppedMessages: 0,
+      stopReason: null,
+      childOutput: undefined,
+      forced: [],
+    }),
+    invoke: {
+      id: CHILD_HOST_ID,
+      src: 'children',
+      input: ({ context }: { context: SupervisorContext }) => context.input,
+      onError: { target: '.failed', actions: 'prepareEscalation' },
+    },
+    on: {
+      [HOST_REPORT]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
+      [HOST_EMIT]: { guard: 'fromHost', actions: 'reemit' },
+      [HOST_UP]: { guard: 'fromHost', actions: 'passUp' },
+      [HOST_CONTROL]: { guard: 'fromHost', actions: 'control' },
+      [HOST_REJECTED]: { guard: 'fromHost', actions: 'reject' },
+      [HOST_FAILED]: { guard: 'fromHost', target: '.failed', actions: 'prepareEscalation' },
+      [HEALTHY]: { actions: 'reject' },
+    },
+    states: {
+      running: {
+        id: 'supervisor-running',
+        initial: 'active',
+        states: {
+          active: {
+            on: {
+              shutdown: { target: 'stopping' },
+              reload: { actions: 'deliver' },
+              '*': { guard: 'isCustomMessage', actions: 'deliver' },
+              [HOST_WAIT]: [
+                { guard: 'yields', target: '#supervisor-yielding', actions: 'recordWait' },
+                { guard: 'fromHost', target: '#supervisor-waiting', actions: 'recordWait' },
+              ],
+              [HOST_EMPTY]: {
+                guard: 'fromHost',
+                target: '#supervisor-stopped',
+                actions: 'recordCompleted',
+              },
+            },
+          },
+          stopping: {
+            id: 'supervisor-stopping',
+            entry: 'drain',
+            after: { shutdownTimeout: { actions: 'forceDrain' } },
+            on: {
+              shutdown: { guard: 'isForced', actions: 'forceDrain' },
+              reload: { actions: 'deliver' },
+              '*': { guard: 'isCustomMessage', actions: 'deliver' },
+              [HOST_DRAINED]: {
+                guard: 'fromHost',
+                target: '#supervisor-stopped',
+                actions: 'recordDrained',
+              },
+            },
+          },
+        },
+      },
+      backingOff: {
+        initial: 'waiting',
+        on: {
+          shutdown: { target: '#supervisor-stopping' },
+          reload: { actions: 'deliver' },
+          '*': { guard: 'isCustomMessage', actions: 'deliver' },
+        },
+        states: {
+          waiting: {
+            id: 'supervisor-waiting',
+            after: { backoff: { target: '#supervisor-running', actions: 'startChild' } },
+          },
+          yielding: {
+            id: 'supervisor-yielding',
+            invoke: { id: 'yield', src: 'yieldToEventLoop' },
+            on: {
+              [YIELDED]: { target: '#supervisor-running', actions: 'startChild' },
+            },
+          },
+        },
+      },
+      stopped: {
+        id: 'supervisor-stopped',
+        type: 'final',
+      },
+      failed: {
+        // One turn of the microtask queue before failing: each level of a deep tree fails on
+        // a fresh stack, so 1,000 nested supervisors escalate without a stack overflow.
+        invoke: { id: 'escalation', src: 'escalationHop', onDone: { actions: 'escalate' } },
+      },
+    },
+    output: ({ context }) => {
+      const output: SupervisorOutput = {
+        reason: context.stopReason ?? 'shutdown',
+        restarts: context.restarts,
+        failures: context.failures,
+        lastError: context.lastError,
+        forced: context.forced,
+        droppedMessages: context.droppedMessages,
+      };
+      if (context.childOutput !== undefined) output.output = context.childOutput;
+      return output;
+    },
+  });
+  return harden(machine);
+}
+
+/**
+ * What a child declares it emits; logic that declares nothing in particular (XState's default,
+ * any `EventObject`) adds nothing to the supervisor's emitted events.
+ */
+export type ChildEmitted<TLogic extends AnyActorLogic> =
+  EventObject extends EmittedFrom<TLogic> ? never : EmittedFrom<TLogic>;
+
+/** The machine {@link createSupervisor} builds, before its types are narrowed to its child's. */
+type BuiltSupervisor = ReturnType<typeof buildSupervisor>;
+
+/**
+ * The machine type returned by {@link createSupervisor} for child logic `TLogic`: it accepts
+ * the child's events and the supervisor's own, takes the supervisor's input, outputs
+ * {@link SupervisorOutput} with the child's output, and emits the lifecycle events and what the
+ * child emits.
+ */
+export type SupervisorMachine<TLogic extends AnyActorLogic = AnyActorLogic, TInput = unknown> =
+  BuiltSupervisor extends StateMachine<
+    infer TContext,
+    infer _TEvent,
+    infer TChildren,
+    infer TActor,
+    infer TAction,
+    infer TGuard,
+    infer TDelay,
+    infer TStateValue,
+    infer TTag,
+    infer _TInput,
+    infer _TOutput,
+    infer _TEmitted,
+    infer TMeta,
+    infer TSchema,
+    infer TTransitionMeta
+  >
+    ? StateMachine<
+        TContext & { input: TInput },
+        SupervisorEvent<EventFromLogic<TLogic>>,
+        TChildren,
+        TActor,
+        TAction,
+        TGuard,
+        TDelay,
+        TStateValue,
+        TTag,
+        TInput,
+        SupervisorOutput<OutputFrom<TLogic>>,
+        LifecycleEvent | ChildEmitted<TLogic>,
+        TMeta,
+        TSchema,
+        TTransitionMeta
+      >
+    : never;
 
 /**
  * Creates a supervisor: an XState machine that runs `child`, restarts it with exponential
- * backoff when it fails, stops it gracefully on `shutdown` and passes `reload` and any other
- * event on to it.
+ * backoff when it fails, stops it gracefully on `shutdown` and passes `reload` and the child's
+ * own events on to it.
  *
  * States: `running` (the child runs; `running.active`, then `running.stopping` while it drains
  * after `shutdown`), `backingOff` (waiting to restart), `stopped` (final, with
  * {@link SupervisorOutput}) and `failed` (the supervisor gave up; it then fails through
  * XState's error channel with a {@link SupervisorError}).
  *
- * Invalid options throw a `TypeError` naming the option, the value and what is allowed.
+ * The supervisor is transparent: what the child sends its parent (`sendParent`) reaches the
+ * supervisor's parent unchanged, and what the child emits is emitted by the supervisor, across
+ * restarts. Only the layer's control events (`shutdown`, `reload`, `supervisor.healthy`) are
+ * kept by the supervisor that receives them. Malformed events and look-alikes of its internal
+ * events change nothing; they are counted and reported as `message.dropped`.
+ *
+ * The types follow the child: the supervisor accepts the child's events, its `input` option is
+ * checked against the child's input, its output carries the child's output and it emits what
+ * the child emits. Invalid options throw a `TypeError` naming the option, the value and what
+ * is allowed.
  *
  * @param child - Any XState actor logic: a machine, `fromPromise`, `fromCallback`,
  *   {@link fromProcess}, another supervisor, a group.
@@ -196,384 +661,18 @@ const isInternal = (type: string) => type.startsWith('xstate.');
  *
  * const actor = createActor(supervisor);
  * actor.subscribe({
- *   complete: () => console.log(actor.getSnapshot().output), // { reason: 'completed', ... }
+ *   complete: () => console.log(actor.getSnapshot().output), // { reason: 'completed', output: 'ok', ... }
  *   error: (err) => console.error('gave up', err),
  * });
  * actor.start();
  * ```
  */
-export function createSupervisor<TInput = unknown>(
-  child: AnyActorLogic,
-  options: SupervisorOptions<TInput> = {},
-) {
-  const owner = 'createSupervisor';
-  if (!isActorLogic(child)) {
-    invalidOption(
-      owner,
-      'child',
-      child,
-      'XState actor logic (a machine or a from* creator result)',
-    );
-  }
-  if (typeof options !== 'object' || options === null) {
-    invalidOption(owner, 'options', options, 'an object');
-  }
-  const id = checkId(owner, 'id', options.id, 'supervisor');
-  const childId = checkId(owner, 'childId', options.childId, 'child');
-  const restart = checkOneOf(owner, 'restart', options.restart ?? 'transient', RESTART_TYPES);
-  const { backoff, maxRestarts, resetAfterMs, shutdownTimeoutMs, random } = resolveRestartPolicy(
-    owner,
-    options,
-  );
-  const childShutdown = checkOneOf<ChildShutdown>(
-    owner,
-    'childShutdown',
-    options.childShutdown ?? 'auto',
-    ['auto', 'graceful', 'immediate'],
-  );
-  const graceful =
-    childShutdown === 'graceful' || (childShutdown === 'auto' && acceptsShutdown(child));
-  const { shouldRestart } = options;
-  if (shouldRestart !== undefined && typeof shouldRestart !== 'function') {
-    invalidOption(owner, 'shouldRestart', shouldRestart, 'a function (error, failures) => boolean');
-  }
-  const childInput = options.input;
-  const resolveChildInput =
-    typeof childInput === 'function'
-      ? (input: unknown) => (childInput as (args: { input: unknown }) => unknown)({ input })
-      : () => childInput;
-
-  const doneEvent = `xstate.done.actor.${childId}`;
-  const errorEvent = `xstate.error.actor.${childId}`;
-  const names = { supervisorId: id, childId };
-  const isCustomMessage = ({ event }: { event: AnyEventObject }) =>
-    !isInternal(event.type) && event.type !== 'shutdown' && event.type !== 'reload';
-
-  /** The error to fail with, when the child's failure (or completion) ends supervision. */
-  const giveUpReason = (
-    context: SupervisorContext,
-    event: AnyEventObject,
-  ): SupervisorFailureReason | null => {
-    const failed = event.type === errorEvent;
-    if (failed && restart === 'temporary') return 'temporary';
-    if (failed && shouldRestart) {
-      let restartIt: boolean;
-      try {
-        restartIt = shouldRestart((event as AnyEventObject).error, context.failures + 1) !== false;
-      } catch {
-        restartIt = false;
-      }
-      if (!restartIt) return 'not-restartable';
-    }
-    if (maxRestarts && context.recentRestarts >= maxRestarts.count) return 'max-restarts';
-    return null;
-  };
-
-  const stopWith = (reason: SupervisorStopReason) =>
-    ({ type: 'markStopped', params: { reason } }) as const;
-
-  return setup({
-    types: {
-      context: {} as SupervisorContext,
-      events: {} as SupervisorEvent,
-      input: {} as TInput,
-      output: {} as SupervisorOutput,
-      emitted: {} as LifecycleEvent,
-    },
-    actors: { child, yieldToEventLoop },
-    delays: {
-      backoff: ({ context }) => context.nextDelayMs,
-      shutdownTimeout: shutdownTimeoutMs,
-      resetAfter: resetAfterMs === false ? 0 : resetAfterMs,
-      restartWindow: maxRestarts?.withinMs ?? 0,
-    },
-    guards: {
-      isCustomMessage,
-      isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
-      childStopsGracefully: () => graceful,
-      givesUp: ({ context, event }) => giveUpReason(context, event) !== null,
-      restartsOnCompletion: () => restart === 'permanent',
-      hasFailures: ({ context }) => context.failures > 0,
-      noBackoff: () => backoff.initialMs === 0,
-      restartsNow: ({ context }) =>
-        backoff.initialMs === 0 && context.immediateStreak < IMMEDIATE_RESTARTS_BEFORE_YIELD,
-    },
-    actions: {
-      announceStart: emit(({ context }) => ({
-        type: 'child.started' as const,
-        ...names,
-        restarts: context.restarts,
-      })),
-      deliverPending: enqueueActions(({ context, enqueue }) => {
-        if (!context.pendingReload && context.pendingMessages.length === 0) return;
-        if (context.pendingReload) {
-          enqueue.sendTo(childId, { type: 'reload' });
-          enqueue.emit({ type: 'reload.sent', ...names });
-        }
-        for (const message of context.pendingMessages) enqueue.sendTo(childId, message);
-        enqueue.assign({ pendingReload: false, pendingMessages: [] });
-      }),
-      forwardToChild: sendTo(childId, ({ event }) => event),
-      forwardReload: enqueueActions(({ enqueue }) => {
-        enqueue.sendTo(childId, { type: 'reload' });
-        enqueue.emit({ type: 'reload.sent', ...names });
-      }),
-      queueReload: assign({ pendingReload: true }),
-      queueMessage: assign(({ context, event }) => {
-        const pendingMessages = [...context.pendingMessages, event];
-        const dropped = Math.max(0, pendingMessages.length - MAX_PENDING_MESSAGES);
-        return {
-          pendingMessages: dropped > 0 ? pendingMessages.slice(dropped) : pendingMessages,
-          droppedMessages: context.droppedMessages + dropped,
-        };
-      }),
-      stopOrphans: ({ self }) =>
-        stopOrphans(
-          (self.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children[
-            childId
-          ],
-        ),
-      askChildToStop: enqueueActions(({ enqueue }) => {
-        enqueue.emit({ type: 'shutdown.started', ...names });
-        enqueue.sendTo(childId, { type: 'shutdown' });
-      }),
-      recordFailure: enqueueActions(({ context, event, enqueue }) => {
-        const failed = event.type === errorEvent;
-        const failures = context.failures + 1;
-        const nextDelayMs = backoffDelay(backoff, failures, random, context.nextDelayMs);
-        const lastError = failed
-          ? summarizeError((event as AnyEventObject).error)
-          : context.lastError;
-        if (failed && lastError)
-          enqueue.emit({ type: 'child.failed', ...names, error: lastError, failures });
-        else enqueue.emit({ type: 'child.completed', ...names });
-        enqueue.emit({ type: 'restart.scheduled', ...names, delayMs: nextDelayMs, failures });
-        enqueue.assign({
-          failures,
-          nextDelayMs,
-          lastError,
-          immediateStreak: nextDelayMs === 0 ? context.immediateStreak : 0,
-        });
-      }),
-      countRestart: enqueueActions(({ context, enqueue }) => {
-        enqueue.assign({
-          restarts: context.restarts + 1,
-          recentRestarts: context.recentRestarts + 1,
-          immediateStreak: context.nextDelayMs === 0 ? context.immediateStreak + 1 : 0,
-        });
-        if (maxRestarts) enqueue.raise({ type: RESTART_EXPIRED }, { delay: 'restartWindow' });
-      }),
-      resetStreak: assign({ immediateStreak: 0 }),
-      expireRestart: assign({
-        recentRestarts: ({ context }) => Math.max(0, context.recentRestarts - 1),
-      }),
-      resetFailures: assign({ failures: 0, nextDelayMs: 0 }),
-      markStopped: enqueueActions(
-        ({ event, enqueue }, params: { reason: SupervisorStopReason }) => {
-          const update: Partial<SupervisorContext> = { stopReason: params.reason };
-          if (event.type === doneEvent) update.childOutput = (event as AnyEventObject).output;
-          if (event.type === errorEvent)
-            update.lastError = summarizeError((event as AnyEventObject).error);
-          if (params.reason === 'completed') enqueue.emit({ type: 'child.completed', ...names });
-          else if (params.reason === 'forced') {
-            const forcedShutdown = event.type === 'shutdown' && event.force === true;
-            enqueue.emit({
-              type: 'child.forced',
-              ...names,
-              shutdownTimeoutMs,
-              cause: forcedShutdown ? 'forced-shutdown' : 'grace-period',
-            });
-          } else enqueue.emit({ type: 'child.stopped', ...names });
-          enqueue.assign(update);
-        },
-      ),
-      prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
-        const reason = giveUpReason(context, event) ?? 'max-restarts';
-        const failed = event.type === errorEvent;
-        const cause = failed ? (event as AnyEventObject).error : undefined;
-        const failures = context.failures + (failed ? 1 : 0);
-        const lastError = failed
-          ? summarizeError((event as AnyEventObject).error)
-          : context.lastError;
-        const what =
-          reason === 'max-restarts'
-            ? `more than ${maxRestarts?.count} restarts within ${maxRestarts?.withinMs} ms`
-            : reason === 'temporary'
-              ? 'a temporary child failed and is not restarted'
-              : 'the error is not worth a restart (shouldRestart returned false)';
-        const detail = lastError ? `: ${lastError.name}: ${lastError.message}` : '';
-        escalations.set(
-          self,
-          new SupervisorError(
-            `supervisor "${id}" gave up on child "${childId}" (${what})${detail}`,
-            {
-              reason,
-              supervisorId: id,
-              failures,
-              restarts: context.restarts,
-              cause,
-            },
-          ),
-        );
-        if (failed && lastError)
-          enqueue.emit({ type: 'child.failed', ...names, error: lastError, failures });
-        else if (event.type === doneEvent) enqueue.emit({ type: 'child.completed', ...names });
-        enqueue.emit({ type: 'supervisor.gaveUp', ...names, reason, error: lastError });
-        enqueue.assign({ failures, lastError });
-        enqueue.sendTo(self, { type: ESCALATE });
-      }),
-      escalate: ({ self }) => {
-        const error = escalations.get(self);
-        escalations.delete(self);
-        throw error ?? new Error(`supervisor "${id}" gave up`);
-      },
-    },
-  }).createMachine({
-    id,
-    initial: 'running',
-    context: ({ input }) => ({
-      input,
-      failures: 0,
-      restarts: 0,
-      recentRestarts: 0,
-      nextDelayMs: 0,
-      lastError: null,
-      pendingReload: false,
-      pendingMessages: [],
-      droppedMessages: 0,
-      immediateStreak: 0,
-      stopReason: null,
-      childOutput: undefined,
-    }),
-    on: {
-      [RESTART_EXPIRED]: { actions: 'expireRestart' },
-    },
-    states: {
-      running: {
-        id: 'supervisor-running',
-        invoke: {
-          id: childId,
-          src: 'child',
-          input: ({ context }: { context: SupervisorContext }) => resolveChildInput(context.input),
-          onDone: [
-            {
-              guard: and(['restartsOnCompletion', 'givesUp']),
-              target: 'failed',
-              actions: 'prepareEscalation',
-            },
-            {
-              guard: and(['restartsOnCompletion', 'restartsNow']),
-              target: 'running',
-              reenter: true,
-              actions: ['recordFailure', 'countRestart'],
-            },
-            {
-              guard: and(['restartsOnCompletion', 'noBackoff']),
-              target: '#supervisor-yielding',
-              actions: 'recordFailure',
-            },
-            { guard: 'restartsOnCompletion', target: 'backingOff', actions: 'recordFailure' },
-            { target: 'stopped', actions: stopWith('completed') },
-          ],
-          onError: [
-            { guard: 'givesUp', target: 'failed', actions: ['stopOrphans', 'prepareEscalation'] },
-            {
-              guard: 'restartsNow',
-              target: 'running',
-              reenter: true,
-              actions: ['stopOrphans', 'recordFailure', 'countRestart'],
-            },
-            {
-              guard: 'noBackoff',
-              target: '#supervisor-yielding',
-              actions: ['stopOrphans', 'recordFailure'],
-            },
-            { target: 'backingOff', actions: ['stopOrphans', 'recordFailure'] },
-          ],
-        },
-        entry: 'announceStart',
-        initial: 'active',
-        on: {
-          '*': { guard: 'isCustomMessage', actions: 'forwardToChild' },
-        },
-        states: {
-          active: {
-            entry: 'deliverPending',
-            ...(resetAfterMs === false
-              ? {}
-              : { after: { resetAfter: { guard: 'hasFailures', actions: 'resetFailures' } } }),
-            on: {
-              shutdown: [
-                { guard: 'isForced', target: '#supervisor-stopped', actions: stopWith('forced') },
-                { guard: 'childStopsGracefully', target: 'stopping' },
-                { target: '#supervisor-stopped', actions: stopWith('shutdown') },
-              ],
-              reload: { actions: 'forwardReload' },
-            },
-          },
-          stopping: {
-            entry: 'askChildToStop',
-            after: {
-              shutdownTimeout: { target: '#supervisor-stopped', actions: stopWith('forced') },
-            },
-            on: {
-              shutdown: {
-                guard: 'isForced',
-                target: '#supervisor-stopped',
-                actions: stopWith('forced'),
-              },
-              [doneEvent]: { target: '#supervisor-stopped', actions: stopWith('shutdown') },
-              [errorEvent]: {
-                target: '#supervisor-stopped',
-                actions: ['stopOrphans', stopWith('shutdown')],
-              },
-            },
-          },
-        },
-      },
-      backingOff: {
-        initial: 'waiting',
-        on: {
-          shutdown: { target: 'stopped', actions: stopWith('shutdown') },
-          reload: { actions: 'queueReload' },
-          '*': { guard: 'isCustomMessage', actions: 'queueMessage' },
-        },
-        states: {
-          waiting: {
-            after: { backoff: { target: '#supervisor-running', actions: 'countRestart' } },
-          },
-          yielding: {
-            id: 'supervisor-yielding',
-            invoke: { src: 'yieldToEventLoop' },
-            on: {
-              [YIELDED]: {
-                target: '#supervisor-running',
-                actions: ['resetStreak', 'countRestart'],
-              },
-            },
-          },
-        },
-      },
-      stopped: {
-        id: 'supervisor-stopped',
-        type: 'final',
-      },
-      failed: {
-        on: { [ESCALATE]: { actions: 'escalate' } },
-      },
-    },
-    output: ({ context }) => {
-      const output: SupervisorOutput = {
-        reason: context.stopReason ?? 'shutdown',
-        restarts: context.restarts,
-        failures: context.failures,
-        lastError: context.lastError,
-      };
-      if (context.childOutput !== undefined) output.output = context.childOutput;
-      return output;
-    },
-  });
+export function createSupervisor<TLogic extends AnyActorLogic, TInput = unknown>(
+  child: TLogic,
+  options: SupervisorOptions<TLogic, TInput> = {},
+): SupervisorMachine<TLogic, TInput> {
+  return buildSupervisor(
+    child,
+    options as unknown as SupervisorOptions<AnyActorLogic, unknown>,
+  ) as unknown as SupervisorMachine<TLogic, TInput>;
 }
-
-/** The machine type returned by {@link createSupervisor}. */
-export type SupervisorMachine = ReturnType<typeof createSupervisor>;

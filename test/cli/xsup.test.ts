@@ -638,7 +638,7 @@ describe('colors', () => {
 });
 
 describe('the built executable', () => {
-  test('package.json bin points at what the build makes of src/cli/xsup.ts, a node script; when built, it runs', async (context) => {
+  test('package.json bin points at what the build makes of src/cli/xsup.ts, a node script that runs', async (context) => {
     const { expect } = context;
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       bin: { xsup: string };
@@ -652,7 +652,9 @@ describe('the built executable', () => {
     expect(readFileSync(source, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
 
     const built = join(ROOT, pkg.bin.xsup);
-    if (!existsSync(built)) return; // not built in this checkout: `npm ci` or `npm run build` makes it
+    expect(existsSync(built), `${built}: the global setup (test/support/build.ts) builds it`).toBe(
+      true,
+    );
     const child = spawn(process.execPath, [built, 'check', 'examples/Procfile'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

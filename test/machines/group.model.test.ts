@@ -20,11 +20,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assign, createActor, SimulatedClock, type SnapshotFrom, setup } from 'xstate';
 import { createTestModel, serializeSnapshot } from 'xstate/graph';
-import type { GroupStrategy } from '../../src/actors/childSet.js';
 import { GroupError } from '../../src/errors.js';
 import { createProcessGroup, type GroupOutput } from '../../src/machines/group.js';
 import { MAX_TIMER_MS } from '../../src/policy/backoff.js';
-import { advance, processProbe, settle } from '../support/probe.js';
+import type { GroupStrategy } from '../../src/policy/restart.js';
+import { advance, hostedRuns, processProbe, settle } from '../support/probe.js';
 
 const BACKOFF_MS = 100;
 const GRACE_MS = 500;
@@ -387,7 +387,7 @@ function check(world: World, model: ModelSnapshot): void {
     return;
   }
 
-  expect(snapshot.children).toEqual({});
+  expect(hostedRuns(snapshot)).toEqual({});
   if (context.phase === 'failed') {
     expect(snapshot.status).toBe('error');
     expect(world.errors).toHaveLength(1);
@@ -412,6 +412,7 @@ function check(world: World, model: ModelSnapshot): void {
     forced: context.forced,
     restarts: context.restarts,
     failures: context.failures,
+    droppedMessages: 0,
   };
   expect(snapshot.output).toEqual(output);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromCallback, SimulatedClock } from 'xstate';
+import { createActor, fromCallback, SimulatedClock, setup } from 'xstate';
 import { fromProcess } from '../../src/actors/fromProcess.js';
 import { idle } from '../../src/actors/idle.js';
 import { createProcessGroup } from '../../src/machines/group.js';
@@ -27,28 +27,33 @@ describe('group: children talking to their parent', () => {
     expect(actor.getSnapshot().output?.stopped).toEqual(expect.arrayContaining(['a', 'quitter']));
   });
 
-  it('passes a child’s custom event to the group, not back to its siblings', async () => {
+  it('passes a child’s custom event up to the group’s parent, not down to its siblings', async () => {
     const received: string[] = [];
+    const heard: string[] = [];
     const listener = fromCallback(({ receive }) => {
       receive((event) => received.push(event.type));
     });
     const talker = fromCallback(({ sendBack }) => {
       queueMicrotask(() => sendBack({ type: 'hello' }));
     });
-    const actor = createActor(
-      createProcessGroup({
-        id: 'g',
-        children: [
-          { id: 'listener', logic: listener },
-          { id: 'talker', logic: talker },
-        ],
-      }),
-    ).start();
+    const group = createProcessGroup({
+      id: 'g',
+      children: [
+        { id: 'listener', logic: listener },
+        { id: 'talker', logic: talker },
+      ],
+    });
+    const app = setup({ actors: { group } }).createMachine({
+      invoke: { id: 'g', src: 'group' },
+      on: { '*': { actions: ({ event }) => heard.push(event.type) } },
+    });
+    const actor = createActor(app).start();
     await settle();
-    // The group treats it as any event sent to it: passed to every running child once.
-    expect(received).toEqual(['hello']);
-    expect(actor.getSnapshot().status).toBe('active');
-    actor.send({ type: 'shutdown' });
+    // The layer is transparent: the app hears it once; no sibling gets it back.
+    expect(heard).toEqual(['hello']);
+    expect(received).toEqual([]);
+    expect(actor.getSnapshot().children.g?.getSnapshot().status).toBe('active');
+    actor.stop();
   });
 
   it('lets a fromSignals child shut the whole group down on SIGTERM, with its default target', async () => {

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AnyActorLogic, createActor, fromPromise, SimulatedClock } from 'xstate';
-import type { GroupStrategy } from '../../src/actors/childSet.js';
 import type { LifecycleEvent } from '../../src/lifecycle.js';
 import { createProcessGroup } from '../../src/machines/group.js';
+import type { GroupStrategy } from '../../src/policy/restart.js';
 import { advance, processProbe, settle } from '../support/probe.js';
 
 async function roundWithTemporary(strategy: GroupStrategy, temporary: AnyActorLogic) {

@@ -235,6 +235,7 @@ describe('group: the seed scenarios', () => {
       forced: [],
       restarts: 0,
       failures: 0,
+      droppedMessages: 0,
     });
     expect(p.only.last.signal.aborted).toBe(true);
     expect(p.only.live()).toEqual([]);
@@ -361,6 +362,7 @@ describe('group: the seed scenarios', () => {
       forced: ['stubborn'],
       restarts: 0,
       failures: 0,
+      droppedMessages: 0,
     });
     expect(g.events).toContainEqual({
       type: 'child.forced',
@@ -498,6 +500,7 @@ describe('group: a child ending successfully (scenario 14)', () => {
       forced: [],
       restarts: 0,
       failures: 0,
+      droppedMessages: 0,
     });
     expect(g.eventLines()).toEqual([
       'child.started a',
@@ -550,7 +553,13 @@ describe('group: strategies', () => {
     expect(p.c.runs).toHaveLength(1);
     expect(p.a.last.signal.aborted).toBe(false);
     expect(p.c.last.signal.aborted).toBe(false);
-    expect(g.views().b).toEqual({ status: 'running', failures: 1, restarts: 1 });
+    expect(g.views().b).toEqual({
+      status: 'running',
+      failures: 1,
+      restarts: 1,
+      delayMs: 100,
+      pending: 0,
+    });
     expect(g.actor.getSnapshot().context).toMatchObject({ running: 3, restarts: 1 });
     expect(g.eventLines()).toEqual([
       'child.started a',
@@ -1499,15 +1508,17 @@ describe('group: actors and ids', () => {
     const g = startGroup({ children });
     await settle();
     expect(g.views()).toEqual({
-      a: { status: 'running', failures: 0, restarts: 0 },
-      b: { status: 'running', failures: 0, restarts: 0 },
-      c: { status: 'running', failures: 0, restarts: 0 },
+      a: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0 },
+      b: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0 },
+      c: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0 },
     });
     expect(Object.keys(g.childActors())).toEqual(['a', 'b', 'c']);
     p.a.last.succeed();
     p.c.last.succeed();
     await settle();
-    expect(g.views()).toEqual({ b: { status: 'running', failures: 0, restarts: 0 } });
+    expect(g.views()).toEqual({
+      b: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0 },
+    });
     expect(g.childActors()).toEqual({ b: p.b.last.actor });
     expect(g.actor.getSnapshot().context.running).toBe(1);
   });
@@ -1534,10 +1545,12 @@ describe('group: actors and ids', () => {
     const byId = (id: string) => actors.filter((a) => a.id === id);
     expect(byId('db')).toHaveLength(1);
     expect(byId('api')).toHaveLength(1);
-    expect(byId('db')[0]?._parent).toBe(childSet);
-    expect(byId('api')[0]?._parent).toBe(childSet);
+    // Each child's parent is a relay of the child set (same session), which tells who sent what.
+    expect(byId('db')[0]?._parent?.sessionId).toBe(childSet?.sessionId);
+    expect(byId('api')[0]?._parent?.sessionId).toBe(childSet?.sessionId);
     expect(childSet?._parent).toBe(actor);
-    expect(byId('child')[0]?._parent).toBe(byId('api')[0]);
+    const apiHost = byId('children').find((host) => host._parent === byId('api')[0]);
+    expect(byId('child')[0]?._parent?.sessionId).toBe(apiHost?.sessionId);
     expect(childSet?.getSnapshot().children).toEqual({ db: byId('db')[0], api: byId('api')[0] });
   });
 

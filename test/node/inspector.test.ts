@@ -71,7 +71,12 @@ describe('startInspector (end to end over loopback)', () => {
     const children = received.filter(
       (e) => e.type === '@xstate.actor' && e.parentId === root!.sessionId,
     );
-    expect(children.map((c) => c.name)).toEqual(['child', 'child', 'child']);
+    // The supervisor's child host, then one actor per run of the child under it.
+    expect(children.map((c) => c.name)).toEqual(['children']);
+    const childRuns = received.filter(
+      (e) => e.type === '@xstate.actor' && e.parentId === children[0]!.sessionId,
+    );
+    expect(childRuns.map((c) => c.name)).toEqual(['child', 'child', 'child']);
 
     const sequence: string[] = [];
     for (const snapshot of states()) {

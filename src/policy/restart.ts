@@ -1,0 +1,214 @@
+/**
+ * Restart decisions: pure functions of plain data, shared by the supervisor and the group.
+ *
+ * What happens when a child ends on its own (restart it, drop it, give up), which children a
+ * group strategy stops and restarts with it, and whether a restart limit is passed, are
+ * decided here, with no XState import and no clock, so each rule is tested on its own. The
+ * child host (`actors/childHost.ts`) carries the decisions out; the machines show them.
+ */
+import type { MaxRestarts, RestartType } from './options.js';
+
+/** How a group reacts to a failed child. */
+export type GroupStrategy = 'fail-fast' | 'one-for-one' | 'one-for-all' | 'rest-for-one';
+/** The strategies accepted by a group's `strategy` option. */
+export const GROUP_STRATEGIES: readonly GroupStrategy[] = [
+  'fail-fast',
+  'one-for-one',
+  'one-for-all',
+  'rest-for-one',
+];
+/** How a group stops its children. */
+export type ShutdownOrder = 'parallel' | 'reverse';
+/** The orders accepted by a group's `shutdownOrder` option. */
+export const SHUTDOWN_ORDERS: readonly ShutdownOrder[] = ['parallel', 'reverse'];
+
+/** Why supervision of a child ends in failure. */
+export type GiveUpReason = 'max-restarts' | 'not-restartable' | 'temporary' | 'child-failed';
+
+/** What to do about a child that ended on its own. */
+export type ExitDecision =
+  | { kind: 'restart' }
+  | { kind: 'drop' }
+  | { kind: 'give-up'; reason: GiveUpReason };
+
+/** The facts an exit decision is made from. */
+export interface ExitFacts {
+  /** The child failed (true) or completed (false). */
+  failed: boolean;
+  restart: RestartType;
+  /**
+   * `'supervisor'`: one child, whose failure as a temporary child, or a failure that is not
+   * worth a restart, ends supervision. `'fail-fast'`: a group whose first failure ends it.
+   * `'group'`: a group with an OTP strategy, where an unrestarted child is simply dropped.
+   */
+  scope: 'supervisor' | 'fail-fast' | 'group';
+  /** `shouldRestart(error, failures)` said no, or threw. */
+  notWorthIt: boolean;
+  /** Restarts counted inside the restart window, before this failure. */
+  recentRestarts: number;
+  maxRestarts: MaxRestarts | null;
+}
+
+/**
+ * Decides what happens to a child that ended on its own.
+ *
+ * - A completed child is restarted only when it is `'permanent'`; otherwise it is dropped.
+ * - A failed child: under fail-fast, or when `shouldRestart` said no, supervision gives up. A
+ *   `'temporary'` child is never restarted: a supervisor gives up (`'temporary'`), a group drops
+ *   it. A restart that would be the `count + 1`-th inside the window gives up
+ *   (`'max-restarts'`), as OTP's intensity and period: the restart is counted when the failure
+ *   that needs it happens.
+ *
+ * @example
+ *
+ * ```ts
+ * decideExit({ failed: true, restart: 'transient', scope: 'supervisor', notWorthIt: false,
+ *   recentRestarts: 3, maxRestarts: { count: 3, withinMs: 1_000 } });
+ * // { kind: 'give-up', reason: 'max-restarts' }
+ * ```
+ */
+export function decideExit(facts: ExitFacts): ExitDecision {
+  const { failed, restart, scope, maxRestarts } = facts;
+  if (failed && scope === 'fail-fast') return { kind: 'give-up', reason: 'child-failed' };
+  if (failed && facts.notWorthIt) return { kind: 'give-up', reason: 'not-restartable' };
+  const restartIt = restart === 'permanent' || (failed && restart === 'transient');
+  if (!restartIt) {
+    if (failed && scope === 'supervisor') return { kind: 'give-up', reason: 'temporary' };
+    return { kind: 'drop' };
+  }
+  if (maxRestarts && facts.recentRestarts >= maxRestarts.count) {
+    return { kind: 'give-up', reason: 'max-restarts' };
+  }
+  return { kind: 'restart' };
+}
+
+/** A child as a strategy sees it. */
+export interface StrategyMember {
+  id: string;
+  /** Running and not part of a restart round already. */
+  running: boolean;
+  restart: RestartType;
+}
+
+/**
+ * The children a group stops and restarts when `failedId` must be restarted, in start order:
+ * the failed child alone (one-for-one; fail-fast for a completed permanent child), every
+ * running child (one-for-all), or the failed child and the running children started after it
+ * (rest-for-one). Children already waiting in another round are left to it.
+ *
+ * @example
+ *
+ * ```ts
+ * restartRound('rest-for-one', [
+ *   { id: 'db', running: true, restart: 'permanent' },
+ *   { id: 'api', running: true, restart: 'transient' },
+ *   { id: 'web', running: true, restart: 'transient' },
+ * ], 'api'); // ['api', 'web']
+ * ```
+ */
+export function restartRound(
+  strategy: GroupStrategy,
+  members: Iterable<StrategyMember>,
+  failedId: string,
+): string[] {
+  if (strategy === 'one-for-one' || strategy === 'fail-fast') return [failedId];
+  const round: string[] = [];
+  let after = strategy === 'one-for-all';
+  for (const member of members) {
+    if (member.id === failedId) {
+      after = true;
+      round.push(member.id);
+    } else if (after && member.running) round.push(member.id);
+  }
+  return round;
+}
+
+/**
+ * What a child stopped for a sibling's round becomes: a `'temporary'` child is dropped (OTP
+ * never restarts it), any other waits to be restarted with the round.
+ *
+ * @example
+ *
+ * ```ts
+ * afterRoundStop('temporary'); // 'drop'
+ * ```
+ */
+export function afterRoundStop(restart: RestartType): 'drop' | 'restart' {
+  return restart === 'temporary' ? 'drop' : 'restart';
+}
+
+/**
+ * Restarts counted inside a sliding window, kept with a bounded number of timers.
+ *
+ * Each counted restart leaves the window `withinMs` after its failure. For limits of up to
+ * {@link EXACT_WINDOW_LIMIT} restarts, each restart has its own expiry, exactly; no more than
+ * `count + 1` can be pending, since one more gives up. Above that, restarts that happen within
+ * `withinMs / BUCKETS` of each other share one expiry, set from the first of them plus one
+ * bucket width: a restart then stays counted up to 1/64 of the window longer (never shorter),
+ * and no more than `BUCKETS + 1` expiries are pending, whatever the rate.
+ */
+export interface RestartWindow {
+  /** Restarts inside the window. */
+  count: number;
+  /** Restarts gathered in the open bucket (bucketed windows only). */
+  open: number;
+}
+
+/** Limits up to this many restarts keep one exact expiry per restart. */
+export const EXACT_WINDOW_LIMIT = 64;
+/** Buckets a larger window is divided into. */
+export const WINDOW_BUCKETS = 64;
+
+/** A timer the window asks for. */
+export type WindowTimer =
+  | { kind: 'expire'; count: number; delayMs: number }
+  | { kind: 'close'; delayMs: number };
+
+/**
+ * Counts one restart; returns the timer to schedule for it, if any.
+ *
+ * @example
+ *
+ * ```ts
+ * const window = { count: 0, open: 0 };
+ * countRestart(window, { count: 3, withinMs: 1_000 }); // { kind: 'expire', count: 1, delayMs: 1000 }
+ * ```
+ */
+export function countRestart(window: RestartWindow, max: MaxRestarts): WindowTimer | null {
+  window.count++;
+  if (max.count <= EXACT_WINDOW_LIMIT) return { kind: 'expire', count: 1, delayMs: max.withinMs };
+  window.open++;
+  if (window.open > 1) return null;
+  return { kind: 'close', delayMs: Math.max(1, Math.ceil(max.withinMs / WINDOW_BUCKETS)) };
+}
+
+/**
+ * The open bucket closes: its restarts expire together, one window after it opened (plus the
+ * bucket width already passed). Returns the expiry timer.
+ *
+ * @example
+ *
+ * ```ts
+ * closeBucket({ count: 100, open: 100 }, { count: 1_000, withinMs: 6_400 });
+ * // { kind: 'expire', count: 100, delayMs: 6400 }
+ * ```
+ */
+export function closeBucket(window: RestartWindow, max: MaxRestarts): WindowTimer | null {
+  const count = window.open;
+  window.open = 0;
+  return count > 0 ? { kind: 'expire', count, delayMs: max.withinMs } : null;
+}
+
+/**
+ * Restarts leave the window.
+ *
+ * @example
+ *
+ * ```ts
+ * const window = { count: 2, open: 0 };
+ * expireRestarts(window, 1); // window.count is 1
+ * ```
+ */
+export function expireRestarts(window: RestartWindow, count: number): void {
+  window.count = Math.max(0, window.count - count);
+}
