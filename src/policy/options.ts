@@ -228,9 +228,12 @@ export function checkOptions(
   return given;
 }
 
-/** Fills in and checks a backoff policy. */
+/** The keys of a backoff policy. */
+const BACKOFF_KEYS = ['initialMs', 'maxMs', 'factor', 'jitter'] as const;
+
+/** Fills in and checks a backoff policy; an unknown key is refused (see {@link checkKnownKeys}). */
 export function resolveBackoff(owner: string, value: unknown, field = 'backoff'): BackoffPolicy {
-  const given = checkObject(owner, field, value);
+  const given = checkOptions(owner, field, value, BACKOFF_KEYS);
   const initialMs = checkDuration(
     owner,
     `${field}.initialMs`,
@@ -259,7 +262,7 @@ export function resolveMaxRestarts(
   field = 'maxRestarts',
 ): MaxRestarts | null {
   if (value === undefined || value === null) return null;
-  const given = checkObject(owner, field, value);
+  const given = checkOptions(owner, field, value, ['count', 'withinMs']);
   return {
     count: checkCount(owner, `${field}.count`, given.count),
     withinMs: checkDuration(owner, `${field}.withinMs`, given.withinMs, 1),

@@ -4,6 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { idle } from '../../src/actors/idle.js';
+import { createProcessGroup } from '../../src/machines/group.js';
+import { createSupervisor } from '../../src/machines/supervisor.js';
 import {
   checkKnownKeys,
   checkObject,
@@ -125,6 +128,20 @@ describe('option objects', () => {
     );
     expect(() => checkOptions('f', 'options', { porrt: 1 }, ['port', 'host'])).toThrow(
       'f: unknown option "porrt"; did you mean "port"?',
+    );
+  });
+});
+
+describe('nested option objects of supervisors and groups', () => {
+  it('refuse misspelled backoff and maxRestarts keys instead of keeping the defaults', () => {
+    expect(() => createSupervisor(idle, { backoff: { intialMs: 5000 } } as never)).toThrow(
+      'createSupervisor: unknown option "backoff.intialMs"; did you mean "backoff.initialMs"?',
+    );
+    expect(() =>
+      createSupervisor(idle, { maxRestarts: { count: 3, withinMS: 1000 } } as never),
+    ).toThrow('unknown option "maxRestarts.withinMS"; did you mean "maxRestarts.withinMs"?');
+    expect(() => createProcessGroup({ children: [], backoff: { maxMS: 10 } } as never)).toThrow(
+      'createProcessGroup: unknown option "backoff.maxMS"; did you mean "backoff.maxMs"?',
     );
   });
 });
