@@ -78,37 +78,56 @@ export const WATCHDOG_SCRIPT = [
 ].join('\n');
 
 let watchdog: ChildProcess | undefined;
+/** Set when `/bin/sh` cannot be run: the exit handler is then the only safeguard. */
+let watchdogUnavailable = false;
 
-/** Tells the watchdog a line, starting it first when none runs. */
-function tellWatchdog(line: string): void {
-  if (!watchdog) {
-    if (process.platform === 'win32') return;
-    try {
-      watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], {
-        detached: true,
-        stdio: ['pipe', 'ignore', 'ignore'],
-      });
-    } catch {
-      return; // No /bin/sh: the exit handler still kills the groups on a normal exit.
-    }
-    const started = watchdog;
-    started.on('error', () => {
-      if (watchdog === started) watchdog = undefined;
+/**
+ * Starts the watchdog when none runs, telling it every live group; returns whether one runs.
+ * A watchdog that dies while groups are live (killed by someone) is replaced at once.
+ */
+function ensureWatchdog(): boolean {
+  if (watchdog) return true;
+  if (watchdogUnavailable || process.platform === 'win32') return false;
+  let started: ChildProcess;
+  try {
+    started = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
     });
-    started.stdin!.on('error', () => {
-      // The watchdog is gone (killed by someone): the next group starts a new one.
-      if (watchdog === started) watchdog = undefined;
-    });
-    started.unref();
-    (started.stdin as unknown as { unref?: () => void }).unref?.();
+  } catch {
+    watchdogUnavailable = true;
+    return false;
   }
-  watchdog.stdin!.write(`${line}\n`);
+  watchdog = started;
+  started.once('error', () => {
+    // No /bin/sh (a distroless image): the exit handler still kills the groups on a normal exit.
+    watchdogUnavailable = true;
+    if (watchdog === started) watchdog = undefined;
+  });
+  started.once('exit', () => {
+    if (watchdog !== started) return;
+    watchdog = undefined;
+    if (liveGroups.size > 0) ensureWatchdog();
+  });
+  started.stdin?.on('error', () => {
+    // The watchdog is gone; its 'exit' starts the next one if groups are live.
+  });
+  started.unref();
+  (started.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  for (const pgid of liveGroups) started.stdin?.write(`+ ${pgid}\n`);
+  return true;
+}
+
+/** Tells the running watchdog a line. */
+function tellWatchdog(line: string): void {
+  watchdog?.stdin?.write(`${line}\n`);
 }
 
 /** Ends the watchdog: it reads end-of-file with no group left on its list, and exits. */
 function releaseWatchdog(): void {
-  watchdog?.stdin?.end();
+  const ending = watchdog;
   watchdog = undefined;
+  ending?.stdin?.end();
 }
 
 /** The pid of the watchdog while one runs (for tests and diagnostics). */
@@ -127,19 +146,16 @@ function killLiveGroups(): void {
 export function trackGroup(pgid: number): void {
   if (liveGroups.size === 0) process.on('exit', killLiveGroups);
   liveGroups.add(pgid);
-  tellWatchdog(`+ ${pgid}`);
+  // A new watchdog is told every live group as it starts; a running one only the new group.
+  if (watchdog) tellWatchdog(`+ ${pgid}`);
+  else ensureWatchdog();
 }
 
 /** Forgets a group that has ended. */
 export function untrackGroup(pgid: number): void {
   if (!liveGroups.delete(pgid)) return;
-  if (liveGroups.size > 0) {
-    tellWatchdog(`- ${pgid}`);
-    return;
-  }
+  tellWatchdog(`- ${pgid}`);
+  if (liveGroups.size > 0) return;
   process.off('exit', killLiveGroups);
-  if (watchdog) {
-    watchdog.stdin!.write(`- ${pgid}\n`);
-    releaseWatchdog();
-  }
+  releaseWatchdog();
 }

@@ -37,8 +37,10 @@ describe('xsup under hostile conditions', () => {
       for (const pid of descendants(run.pid)) leftovers.add(pid);
       peak = Math.max(peak, rss(run.pid));
     }
-    // Without backpressure xsup would hold most of the 81 MB written meanwhile.
-    expect(peak - base).toBeLessThan(24 * 1024 * 1024);
+    // Without backpressure xsup holds what is written meanwhile: all of the 81 MB, and 277 MB
+    // of growth in this test before. With it the pipes hold the rest; what grows is xsup
+    // finishing its own start (10 to 20 MB), and then RSS stays flat.
+    expect(peak - base).toBeLessThan(48 * 1024 * 1024);
     run.child.stdout!.resume();
     expect(await run.closed).toEqual({ code: 0, signal: null });
     const flood = run

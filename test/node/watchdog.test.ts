@@ -54,4 +54,34 @@ describe('the process-group watchdog', () => {
     expect(isAlive(sleeper.pid!)).toBe(true);
     process.kill(-sleeper.pid!, 'SIGKILL');
   });
+
+  it('is replaced at once when killed, and the replacement knows every live group', async () => {
+    const script = fileURLToPath(new URL('../fixtures/watchdogReplaced.ts', import.meta.url));
+    const runner = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    leftovers.add(runner.pid!);
+    let out = '';
+    runner.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    const closed = new Promise((resolve) => runner.once('close', (_, signal) => resolve(signal)));
+    const line = await waitFor(
+      'the replacement',
+      () => /^(\d+) (\d+) (\d+)\n/.exec(out) ?? undefined,
+      15_000,
+    );
+    const [group, first, second] = line.slice(1).map(Number) as [number, number, number];
+    for (const pid of [group, second]) leftovers.add(pid);
+    expect(isAlive(first)).toBe(false);
+    expect(isAlive(group)).toBe(true);
+    runner.kill('SIGKILL');
+    expect(await closed).toBe('SIGKILL');
+    await waitFor(
+      'the group and the watchdog to be gone',
+      () => !isAlive(group) && !isAlive(second),
+      4_000,
+    );
+  }, 30_000);
 });
