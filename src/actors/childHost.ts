@@ -56,6 +56,7 @@ import {
 import { guardActor, isTrusted, stopActor, trusted } from './guard.js';
 import { CHILD_DROPPED, takeUndelivered } from './ledger.js';
 import { stopOrphans } from './orphans.js';
+import { onNextTurn } from './yieldToEventLoop.js';
 
 /** The id under which supervisors and groups invoke their child host. */
 export const CHILD_HOST_ID = 'children';
@@ -131,7 +132,28 @@ export type ChildHostSnapshot = Snapshot<undefined> & {
   views: Record<string, ChildView>;
   /** The owner's input, which children's inputs are made from. */
   input: unknown;
+  /** What a persisted host kept, until the restored host has started from it. */
+  restored?: PersistedHost;
 };
+
+/** A child as a persisted host keeps it: plain data. */
+export interface PersistedChild {
+  id: string;
+  view: ChildView;
+  pending: { reload: boolean; messages: EventObject[] };
+  /** The persisted snapshot of its run, when it was running. */
+  run?: unknown;
+}
+
+/** What a persisted child host keeps: its children, counts and restart window. */
+export interface PersistedHost {
+  children: PersistedChild[];
+  counts: ChildCounts;
+  /** Restarts inside the restart window when it was persisted. */
+  window: number;
+  /** It was shutting its children down. */
+  draining: boolean;
+}
 
 /** Counts reported to the machine with every report. */
 export interface ChildCounts {
@@ -184,6 +206,7 @@ const WINDOW_EXPIRED = 'xstate.supervision.windowExpired';
 const WINDOW_CLOSED = 'xstate.supervision.windowClosed';
 const STABLE = 'xstate.supervision.stable';
 const START_LATER = 'xstate.supervision.startLater';
+const YIELD_DONE = 'xstate.supervision.yielded';
 
 /** Child hosts starting their children further up the current stack. */
 let nesting = 0;
@@ -244,8 +267,14 @@ interface Slot {
   /** The grace period it is stopping within, while `view.status` is `'stopping'`. */
   grace: GraceBatch | null;
   pending: Pending;
-  /** Undoes the current run's emitted-event listener. */
-  unlisten: (() => void) | null;
+  /** Cancels the event-loop turn an immediate restart waits for, while it waits. */
+  yielding: (() => void) | null;
+  /** The current run's emitted-event listener. */
+  listening: { unsubscribe(): void } | null;
+  /** The parent of the child's runs (see `relayOf`). */
+  relay: AnyActorRef | null;
+  /** Passes what a run emits to the host. */
+  onEmit: ((emitted: EventObject) => void) | null;
   /** The output of the last run that completed. */
   output: unknown;
 }
@@ -297,6 +326,8 @@ interface Runtime {
 }
 
 const runtimes = new WeakMap<AnyActorRef, Runtime>();
+/** The runtime of each live host snapshot (it is updated in place), for persisting it. */
+const bySnapshot = new WeakMap<object, Runtime>();
 
 const sameCounts = (a: ChildCounts, b: ChildCounts) =>
   a.running === b.running &&
@@ -339,7 +370,6 @@ export function createChildHostLogic(
   const { ownerId, mode, strategy, backoff, maxRestarts, resetAfterMs, shutdownOrder, random } =
     config;
   const controls = new Set(config.controls);
-  const names = (childId: string) => ({ supervisorId: ownerId, childId });
 
   const lifecycle = (rt: Runtime, event: LifecycleEvent) => {
     rt.outbox.push(event);
@@ -363,7 +393,8 @@ export function createChildHostLogic(
     }
     const event: LifecycleEvent & { type: 'message.dropped' } = {
       type: 'message.dropped',
-      ...names(childId),
+      supervisorId: ownerId,
+      childId: childId,
       count,
       reason,
     };
@@ -431,7 +462,7 @@ export function createChildHostLogic(
     rt.dirty = true;
     if (reload) {
       ref.send({ type: 'reload' });
-      lifecycle(rt, { type: 'reload.sent', ...names(slot.spec.id) });
+      lifecycle(rt, { type: 'reload.sent', supervisorId: ownerId, childId: slot.spec.id });
     }
     for (const message of messages) {
       if (slot.ref !== ref || !slot.started) {
@@ -443,7 +474,36 @@ export function createChildHostLogic(
     }
   };
 
-  const start = (rt: Runtime, slot: Slot, isRestart: boolean) => {
+  /**
+   * The parent every run of a child gets: the host itself, but what a run sends its parent
+   * comes to the host marked with the slot and the run, so the host knows who sent it. One per
+   * child, made at its first start.
+   */
+  const relayOf = (rt: Runtime, slot: Slot): AnyActorRef => {
+    if (slot.relay) return slot.relay;
+    const host = rt.scope.self;
+    const relay = Object.create(host) as AnyActorRef & {
+      _send(event: unknown): void;
+      send(event: unknown): void;
+    };
+    const id = slot.spec.id;
+    relay._send = (event: unknown) => {
+      rt.post(trusted({ type: FROM_CHILD, id, run: slot.ref, event }));
+    };
+    // `send` of an actor is bound to it; the relay's must reach the relay, as XState's would.
+    const system = host.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
+    relay.send = (event: unknown) =>
+      typeof system._relay === 'function'
+        ? system._relay(undefined, relay, event)
+        : relay._send(event);
+    slot.onEmit = (emitted: EventObject) => {
+      rt.post(trusted({ type: EMITTED, id, run: slot.ref, event: emitted }));
+    };
+    slot.relay = relay;
+    return relay;
+  };
+
+  const start = (rt: Runtime, slot: Slot, isRestart: boolean, restored?: unknown) => {
     const { spec } = slot;
     slot.purpose = null;
     slot.round = null;
@@ -455,21 +515,13 @@ export function createChildHostLogic(
       rt.counts.running++;
       rt.snapshot.views[spec.id] = slot.view;
     }
-    lifecycle(rt, { type: 'child.started', ...names(spec.id), restarts: slot.view.restarts });
-    const host = rt.scope.self;
-    let run: AnyActorRef | null = null;
-    // The run's parent: the host itself, but everything the run sends its parent comes to
-    // the host marked with the slot and the run, so the host knows who sent it.
-    const relay = Object.create(host) as AnyActorRef & { _send(event: unknown): void };
-    relay._send = (event: unknown) => {
-      rt.post(trusted({ type: FROM_CHILD, id: spec.id, run, event }));
-    };
-    // `send` of an actor is bound to it; the relay's must reach the relay, as XState's would.
-    const system = host.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
-    relay.send = (event: unknown) =>
-      typeof system._relay === 'function'
-        ? system._relay(undefined, relay, event)
-        : relay._send(event);
+    lifecycle(rt, {
+      type: 'child.started',
+      supervisorId: ownerId,
+      childId: spec.id,
+      restarts: slot.view.restarts,
+    });
+    const relay = relayOf(rt, slot);
     let input: unknown;
     try {
       input = spec.input(rt.snapshot.input);
@@ -487,20 +539,47 @@ export function createChildHostLogic(
       );
       return;
     }
-    run = createActor(spec.logic, { id: spec.id, parent: relay, input });
+    let run: AnyActorRef | undefined;
+    if (restored !== undefined) {
+      // The run's own persisted snapshot, where its logic can restore it; else a fresh run.
+      try {
+        run = createActor(spec.logic, {
+          id: spec.id,
+          parent: relay,
+          input,
+          snapshot: restored as Snapshot<unknown>,
+        });
+        if (run.getSnapshot()?.status !== 'active') run = undefined;
+      } catch {
+        run = undefined;
+      }
+    }
+    run ??= createActor(spec.logic, { id: spec.id, parent: relay, input });
     slot.ref = run;
     slot.started = false;
     rt.snapshot.children[spec.id] = run;
-    const current = run;
-    const subscription = run.on('*', (emitted: EventObject) => {
-      rt.post(trusted({ type: EMITTED, id: spec.id, run: current, event: emitted }));
-    });
-    slot.unlisten = () => subscription.unsubscribe();
+    slot.listening = run.on('*', slot.onEmit!);
     run.start();
     if (slot.ref === run && run.getSnapshot().status === 'active') {
       slot.started = true;
-      if (isRestart && resetAfterMs !== false && slot.view.failures > 0) {
-        slot.stable = schedule(rt, { type: STABLE, id: spec.id, run }, resetAfterMs);
+      if (
+        (isRestart || restored !== undefined) &&
+        resetAfterMs !== false &&
+        slot.view.failures > 0
+      ) {
+        const resetMs = resetAfterMs;
+        if (slot.streak === 0)
+          slot.stable = schedule(rt, { type: STABLE, id: spec.id, run }, resetMs);
+        else {
+          // An immediate restart: most such runs fail again within a few microtasks, so the
+          // stable-run timer is armed only for a run still running a moment later. No
+          // simulated time passes meanwhile, so the reset still comes resetAfterMs after it.
+          queueMicrotask(() => {
+            if (slot.ref !== run || !slot.started || slot.stable !== null) return;
+            if (runtimes.get(rt.scope.self) !== rt || rt.draining || rt.finished) return;
+            slot.stable = schedule(rt, { type: STABLE, id: spec.id, run }, resetMs);
+          });
+        }
       }
       deliverPending(rt, slot);
     }
@@ -510,8 +589,8 @@ export function createChildHostLogic(
   const detach = (rt: Runtime, slot: Slot) => {
     const { children } = rt.snapshot;
     if (slot.ref && children[slot.spec.id] === slot.ref) delete children[slot.spec.id];
-    slot.unlisten?.();
-    slot.unlisten = null;
+    slot.listening?.unsubscribe();
+    slot.listening = null;
     slot.ref = null;
     slot.started = false;
     cancel(rt, slot.stable);
@@ -519,6 +598,8 @@ export function createChildHostLogic(
   };
 
   const forget = (rt: Runtime, slot: Slot, reason: DropReason = 'stopped') => {
+    slot.yielding?.();
+    slot.yielding = null;
     rt.counts[slot.view.status]--;
     rt.slots.delete(slot.spec.id);
     delete rt.snapshot.views[slot.spec.id];
@@ -570,7 +651,7 @@ export function createChildHostLogic(
       return true;
     }
     setStatus(rt, slot, 'stopping');
-    lifecycle(rt, { type: 'shutdown.started', ...names(slot.spec.id) });
+    lifecycle(rt, { type: 'shutdown.started', supervisorId: ownerId, childId: slot.spec.id });
     joinGrace(rt, slot);
     ref.send({ type: 'shutdown' });
     return false;
@@ -592,7 +673,8 @@ export function createChildHostLogic(
     if (forced) {
       lifecycle(rt, {
         type: 'child.forced',
-        ...names(childId),
+        supervisorId: ownerId,
+        childId: childId,
         shutdownTimeoutMs: slot.spec.shutdownTimeoutMs,
         cause: forced,
       });
@@ -600,11 +682,12 @@ export function createChildHostLogic(
       // It failed while stopping: it has stopped, and the error is worth knowing.
       lifecycle(rt, {
         type: 'child.failed',
-        ...names(childId),
+        supervisorId: ownerId,
+        childId: childId,
         error: summarizeError(error.error),
         failures: slot.view.failures + 1,
       });
-    } else lifecycle(rt, { type: 'child.stopped', ...names(childId) });
+    } else lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: childId });
     const purpose = slot.purpose;
     if (purpose === 'drain') {
       if (forced) rt.forced.push(childId);
@@ -683,11 +766,12 @@ export function createChildHostLogic(
       if (failed) {
         lifecycle(rt, {
           type: 'child.failed',
-          ...names(childId),
+          supervisorId: ownerId,
+          childId: childId,
           error: summarizeError(error),
           failures: slot.view.failures + 1,
         });
-      } else lifecycle(rt, { type: 'child.completed', ...names(childId) });
+      } else lifecycle(rt, { type: 'child.completed', supervisorId: ownerId, childId: childId });
       if (rt.draining) {
         rt.stopped.push(childId);
         for (const path of forcedIn(result)) rt.forced.push(`${childId}/${path}`);
@@ -701,11 +785,12 @@ export function createChildHostLogic(
       rt.counts.failures++;
       lifecycle(rt, {
         type: 'child.failed',
-        ...names(childId),
+        supervisorId: ownerId,
+        childId: childId,
         error: summarizeError(error),
         failures: slot.view.failures,
       });
-    } else lifecycle(rt, { type: 'child.completed', ...names(childId) });
+    } else lifecycle(rt, { type: 'child.completed', supervisorId: ownerId, childId: childId });
     let notWorthIt = false;
     if (failed && config.shouldRestart) {
       try {
@@ -740,14 +825,22 @@ export function createChildHostLogic(
     setStatus(rt, slot, 'backingOff');
     lifecycle(rt, {
       type: 'restart.scheduled',
-      ...names(childId),
+      supervisorId: ownerId,
+      childId: childId,
       delayMs,
       failures: slot.view.failures,
     });
     if (mode === 'supervisor') {
-      if (delayMs === 0 && slot.streak < config.immediateBeforeYield) {
-        slot.streak++;
-        start(rt, slot, true);
+      if (delayMs === 0) {
+        if (slot.streak < config.immediateBeforeYield) {
+          slot.streak++;
+          start(rt, slot, true);
+          return;
+        }
+        // A run of immediate restarts: one turn of the event loop first, so that I/O,
+        // signals and timers (a shutdown) get in; the machine stays in `running`.
+        slot.streak = 0;
+        slot.yielding = onNextTurn(() => rt.post(trusted({ type: YIELD_DONE, id: childId })));
         return;
       }
       slot.streak = 0;
@@ -779,7 +872,7 @@ export function createChildHostLogic(
       if (!stopSlot(rt, member, 'restart')) round.pending++;
       else if (member.spec.restart === 'temporary') {
         leaveRound(rt, member, false);
-        lifecycle(rt, { type: 'child.stopped', ...names(member.spec.id) });
+        lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: member.spec.id });
         forget(rt, member);
       } else setStatus(rt, member, 'backingOff');
     }
@@ -796,7 +889,7 @@ export function createChildHostLogic(
       for (const slot of rt.slots.values()) {
         if (slot.view.status === 'backingOff') {
           // Waiting to restart: nothing runs, so it stops at once.
-          lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+          lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
           rt.stopped.push(slot.spec.id);
           forget(rt, slot);
         } else if (slot.view.status === 'stopping') {
@@ -807,7 +900,7 @@ export function createChildHostLogic(
       else {
         for (const slot of running) {
           if (stopSlot(rt, slot, 'drain')) {
-            lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+            lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
             rt.stopped.push(slot.spec.id);
             forget(rt, slot);
           }
@@ -834,7 +927,7 @@ export function createChildHostLogic(
       const slot = rt.stopQueue.pop()!;
       if (!rt.slots.has(slot.spec.id)) continue;
       if (stopSlot(rt, slot, 'drain')) {
-        lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+        lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
         rt.stopped.push(slot.spec.id);
         forget(rt, slot);
       }
@@ -898,7 +991,10 @@ export function createChildHostLogic(
     streak: 0,
     grace: null,
     pending: { reload: false, messages: [] },
-    unlisten: null,
+    listening: null,
+    yielding: null,
+    relay: null,
+    onEmit: null,
     output: undefined,
   });
 
@@ -924,7 +1020,7 @@ export function createChildHostLogic(
     slot.view.failures = 0;
     slot.view.delayMs = 0;
     slot.streak = 0;
-    lifecycle(rt, { type: 'child.healthy', ...names(slot.spec.id) });
+    lifecycle(rt, { type: 'child.healthy', supervisorId: ownerId, childId: slot.spec.id });
   };
 
   /** Something the current run of a child sent its parent. */
@@ -990,6 +1086,14 @@ export function createChildHostLogic(
         const emitted = event.event as EventObject;
         if (emitted && typeof emitted.type === 'string')
           send(rt, { type: HOST_EMIT, event: emitted });
+        return;
+      }
+      case YIELD_DONE: {
+        const slot = rt.slots.get(event.id);
+        if (!slot?.yielding) return;
+        slot.yielding = null;
+        if (slot.view.status === 'backingOff' && !rt.draining && !rt.finished)
+          start(rt, slot, true);
         return;
       }
       case START_LATER: {
@@ -1070,12 +1174,12 @@ export function createChildHostLogic(
         if (slot.view.status === 'backingOff') {
           leaveRound(rt, slot, false);
           forget(rt, slot);
-          lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+          lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
           checkEmpty(rt);
           return;
         }
         if (stopSlot(rt, slot, 'remove')) {
-          lifecycle(rt, { type: 'child.stopped', ...names(slot.spec.id) });
+          lifecycle(rt, { type: 'child.stopped', supervisorId: ownerId, childId: slot.spec.id });
           forget(rt, slot);
           checkEmpty(rt);
         }
@@ -1097,13 +1201,74 @@ export function createChildHostLogic(
         if (message.type === 'reload' && reached > 0) {
           lifecycle(rt, {
             type: 'reload.sent',
-            ...names(mode === 'supervisor' ? rt.slots.keys().next().value! : '*'),
+            supervisorId: ownerId,
+            childId: mode === 'supervisor' ? rt.slots.keys().next().value! : '*',
           });
         }
         return;
       }
       case HOST_REJECTED:
         return drop(rt, event.childId ?? '*', event.reason, 1, event.eventType);
+    }
+  };
+
+  /**
+   * Starts a restored host from what it kept. A child that was running runs again, from its
+   * run's persisted snapshot where its logic can restore it; a child that was waiting to
+   * restart restarts at once (the time spent persisted is unknown, and likely longer than the
+   * delay); failure counts, restart counts and kept messages carry over; restarts that were
+   * inside the restart window leave it one full window after the restore. A host persisted
+   * while shutting down is restored done: its children are not started again.
+   */
+  const restore = (rt: Runtime, kept: PersistedHost) => {
+    const specs = new Map(initial.map((spec) => [spec.id, spec]));
+    rt.counts.restarts = kept.counts.restarts;
+    rt.counts.failures = kept.counts.failures;
+    rt.counts.droppedMessages = kept.counts.droppedMessages;
+    if (maxRestarts && kept.window > 0) {
+      rt.window.count = kept.window;
+      schedule(rt, { type: WINDOW_EXPIRED, count: kept.window }, maxRestarts.withinMs);
+    }
+    if (kept.draining) {
+      rt.draining = true;
+      for (const child of kept.children) rt.stopped.push(child.id);
+      continueDrain(rt);
+      return;
+    }
+    const waiting: Slot[] = [];
+    for (const child of kept.children) {
+      // Children added with `add` are not part of the logic, so they cannot come back.
+      const spec = specs.get(child.id);
+      if (!spec) continue;
+      const slot = newSlot(spec);
+      slot.view.failures = child.view.failures;
+      slot.view.restarts = child.view.restarts;
+      slot.view.delayMs = child.view.delayMs;
+      slot.pending = { reload: child.pending.reload, messages: [...child.pending.messages] };
+      slot.view.pending = pendingSize(slot.pending);
+      rt.slots.set(spec.id, slot);
+      if (child.view.status === 'running' || child.view.status === 'stopping') {
+        start(rt, slot, false, child.run);
+      } else {
+        slot.view.status = 'backingOff';
+        rt.counts.backingOff++;
+        rt.snapshot.views[spec.id] = slot.view;
+        waiting.push(slot);
+      }
+    }
+    if (waiting.length === 0) return;
+    if (mode === 'supervisor') send(rt, { type: HOST_WAIT, delayMs: 0 });
+    else {
+      const round: Round = {
+        id: `r${++rt.timerSeq}`,
+        slots: waiting,
+        pending: 0,
+        delayMs: 0,
+        timer: null,
+      };
+      for (const slot of waiting) slot.round = round;
+      rt.rounds.set(round.id, round);
+      scheduleRound(rt, round);
     }
   };
 
@@ -1116,6 +1281,7 @@ export function createChildHostLogic(
         for (const slot of rt.slots.values()) {
           const ref = slot.ref;
           detach(rt, slot);
+          slot.yielding?.();
           if (ref) stopActor(ref);
         }
         rt.slots.clear();
@@ -1178,6 +1344,14 @@ export function createChildHostLogic(
         post: (event) => self._send(event),
       };
       runtimes.set(self, rt);
+      bySnapshot.set(snapshot, rt);
+      const restored = snapshot.restored;
+      if (restored) {
+        delete snapshot.restored;
+        restore(rt, restored);
+        flush(rt);
+        return;
+      }
       for (const spec of initial) {
         const slot = newSlot(spec);
         rt.slots.set(spec.id, slot);
@@ -1207,8 +1381,42 @@ export function createChildHostLogic(
       views: {},
       input,
     }),
-    // Actor refs are not data: a persisted host keeps its views only.
-    getPersistedSnapshot: (snapshot) => ({ ...snapshot, children: {} }),
+    getPersistedSnapshot: (snapshot) => {
+      const rt = bySnapshot.get(snapshot);
+      const persisted: ChildHostSnapshot = {
+        ...snapshot,
+        children: {},
+        views: { ...snapshot.views },
+      };
+      if (!rt) return persisted;
+      persisted.restored = {
+        children: [...rt.slots.values()].map((slot) => {
+          const child: PersistedChild = {
+            id: slot.spec.id,
+            view: { ...slot.view },
+            pending: { reload: slot.pending.reload, messages: [...slot.pending.messages] },
+          };
+          if (slot.ref && slot.started) child.run = slot.ref.getPersistedSnapshot();
+          return child;
+        }),
+        counts: { ...rt.counts },
+        window: rt.window.count,
+        draining: rt.draining,
+      };
+      return persisted;
+    },
+    restoreSnapshot: (persisted) => {
+      const snapshot = persisted as ChildHostSnapshot;
+      return {
+        status: 'active',
+        output: undefined,
+        error: undefined,
+        children: {},
+        views: {},
+        input: snapshot.input,
+        ...(snapshot.restored ? { restored: snapshot.restored } : {}),
+      };
+    },
   };
 }
 

@@ -26,14 +26,31 @@ export const YIELDED = 'xstate.supervisor.yielded';
  * on: { [YIELDED]: 'next' },
  * ```
  */
-export const yieldToEventLoop = fromCallback(({ sendBack }) => {
-  let yielded = false;
+export const yieldToEventLoop = fromCallback(({ sendBack }) =>
+  onNextTurn(() => sendBack(trusted({ type: YIELDED }))),
+);
+
+/**
+ * Calls `fn` on the event loop's next turn (after pending I/O callbacks: `setImmediate` in
+ * Node, a `MessageChannel` task in browsers); returns a function that cancels it.
+ *
+ * @example
+ *
+ * ```ts
+ * const cancel = onNextTurn(() => restart());
+ * ```
+ */
+export function onNextTurn(fn: () => void): () => void {
+  let cancelled = false;
   const done = () => {
-    if (!yielded) sendBack(trusted({ type: YIELDED }));
+    if (!cancelled) fn();
   };
   if (typeof setImmediate === 'function') {
     const handle = setImmediate(done);
-    return () => clearImmediate(handle);
+    return () => {
+      cancelled = true;
+      clearImmediate(handle);
+    };
   }
   // Browsers: a message posts a task, which runs after pending input and timers.
   const channel = new MessageChannel();
@@ -41,7 +58,7 @@ export const yieldToEventLoop = fromCallback(({ sendBack }) => {
   channel.port1.start();
   channel.port2.postMessage(null);
   return () => {
-    yielded = true;
+    cancelled = true;
     channel.port1.close();
   };
-});
+}

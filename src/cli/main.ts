@@ -7,19 +7,35 @@
  * lifecycle as it happens, and exits 0 after a clean shutdown, non-zero when the group failed.
  * `xsup check [Procfile]` validates the file and prints what it would run.
  */
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync, statSync } from 'node:fs';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AnyActorRef } from 'xstate';
 import { formatLifecycleEvent, type LifecycleEvent } from '../lifecycle.js';
-import { createProcessGroup } from '../machines/group.js';
+import { createProcessGroup, type GroupChild } from '../machines/group.js';
 import { fromChildProcess, type LineWriter } from '../node/fromChildProcess.js';
 import { EXIT_FAILURE, runMain } from '../node/runMain.js';
 import { lifecycleLevel, observeLifecycle } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
 import { RESTART_TYPES, type RestartType } from '../policy/options.js';
 import { GROUP_STRATEGIES } from '../policy/restart.js';
+import { type ControlServer, ControlSocketError, listenControl, probeControl } from './control.js';
+import { envFiles, loadEnvFiles } from './env.js';
+import {
+  basePort,
+  type Formation,
+  type Instance,
+  parseFormation,
+  planInstances,
+  splitStartArgs,
+} from './formation.js';
+import { createOperations, isKeeper, type Operations } from './operations.js';
 import { failureTracker, jsonLines, oneLine } from './output.js';
 import { type ProcfileEntry, ProcfileError, readProcfile } from './procfile.js';
+import { remoteAction, remoteStatus, socketPath } from './remote.js';
+import { createStatusTracker, type StatusTracker } from './status.js';
+import { exportSystemd } from './systemd.js';
+import { timestamped } from './timestamps.js';
+import { UsageError } from './usage.js';
 
 /** Exit code for a usage mistake or an unusable Procfile. */
 export const EXIT_USAGE = 2;
@@ -96,7 +112,61 @@ export interface StartOptions {
   json: boolean;
   inspect?: number | true;
   open?: boolean;
+  /** `-e, --env FILE[,FILE]`; `false` with `--no-env`. */
+  env?: string | false;
+  /** `-p, --port N`: the base PORT. */
+  port?: number;
+  /** `-m, --formation`. */
+  formation?: Formation;
+  /** `-s, --socket PATH`. */
+  socket?: string;
+  /** `-t, --timestamps`. */
+  timestamps?: boolean;
 }
+
+/** A process `xsup start` runs: a Procfile entry (named after its instance) and its env. */
+export interface RunEntry extends ProcfileEntry {
+  /** Variables set for it over the inherited environment (env files, `PORT`). */
+  env?: Record<string, string>;
+}
+
+function formationArg(value: string): Formation {
+  try {
+    return parseFormation(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/**
+ * The entries to run for these instances: each named after its instance, with the variables of
+ * the env files and its `PORT`.
+ *
+ * @example
+ *
+ * ```ts
+ * const entries = runEntries(planInstances(procfile, { procfile: 'Procfile' }), loaded.vars);
+ * // [{ name: 'web', command: 'node web.js', line: 1, env: { ...loaded.vars, PORT: '5000' } }, …]
+ * ```
+ */
+export function runEntries(
+  instances: readonly Instance[],
+  vars: Record<string, string>,
+): RunEntry[] {
+  return instances.map((instance) => ({
+    ...instance.entry,
+    name: instance.name,
+    env: { ...vars, PORT: String(instance.port) },
+  }));
+}
+
+const isFile = (path: string) => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
 
 /**
  * Builds the group machine `xsup start` runs for these Procfile entries.
@@ -107,9 +177,12 @@ export interface StartOptions {
  * const machine = procfileGroup(await readProcfile('Procfile'), options, io);
  * ```
  */
-export function procfileGroup(entries: ProcfileEntry[], options: StartOptions, io: CliIo) {
-  const color = useColor(io);
-  const width = nameWidth(entries);
+export function procfileGroup(entries: RunEntry[], options: StartOptions, io: CliIo) {
+  return processGroup(procfileChildren(entries, options, io), options);
+}
+
+/** The group machine for these children, with the restart policy of the flags. */
+function processGroup(children: GroupChild[], options: StartOptions) {
   return createProcessGroup({
     id: 'xsup',
     strategy: options.strategy,
@@ -123,21 +196,42 @@ export function procfileGroup(entries: ProcfileEntry[], options: StartOptions, i
         ? null
         : { count: options.maxRestarts, withinMs: options.maxRestartsWindow },
     shutdownTimeoutMs: options.shutdownTimeout,
-    children: entries.map((entry, index) => {
-      const prefix = paint(`${entry.name.padEnd(width)} | `, COLORS[index % COLORS.length]!, color);
-      return {
-        id: entry.name,
-        restart: options.restart,
-        logic: fromChildProcess({
-          name: entry.name,
-          command: entry.command,
-          shell: true,
-          prefix: options.json ? false : prefix,
-          stdout: options.json ? jsonLines(io.stdout, entry.name, 'stdout') : io.stdout,
-          stderr: options.json ? jsonLines(io.stdout, entry.name, 'stderr') : io.stdout,
-        }),
-      };
-    }),
+    children,
+  });
+}
+
+/**
+ * The children of the group `xsup start` runs: a `fromChildProcess` per entry, its output
+ * behind its name.
+ *
+ * @example
+ *
+ * ```ts
+ * const children = procfileChildren(parseProcfile('web: node web.js\n'), options, io);
+ * ```
+ */
+export function procfileChildren(
+  entries: RunEntry[],
+  options: StartOptions,
+  io: CliIo,
+): GroupChild[] {
+  const color = useColor(io);
+  const width = nameWidth(entries);
+  return entries.map((entry, index) => {
+    const prefix = paint(`${entry.name.padEnd(width)} | `, COLORS[index % COLORS.length]!, color);
+    return {
+      id: entry.name,
+      restart: options.restart,
+      logic: fromChildProcess({
+        name: entry.name,
+        command: entry.command,
+        shell: true,
+        ...(entry.env ? { env: entry.env } : {}),
+        prefix: options.json ? false : prefix,
+        stdout: options.json ? jsonLines(io.stdout, entry.name, 'stdout') : io.stdout,
+        stderr: options.json ? jsonLines(io.stdout, entry.name, 'stderr') : io.stdout,
+      }),
+    };
   });
 }
 
@@ -145,6 +239,7 @@ function lifecycleWriter(io: CliIo, json: boolean, width: number): (event: Lifec
   const color = useColor(io);
   const tag = paint(`${'xsup'.padEnd(width)} | `, 90, color);
   return (event) => {
+    if (isKeeper(event.childId)) return;
     if (json) {
       io.stdout.write(
         `${JSON.stringify({ time: new Date().toISOString(), level: lifecycleLevel(event), ...event })}\n`,
@@ -196,10 +291,35 @@ export async function main(
         io.stdout.write(`  ${entry.name.padEnd(width)}  ${entry.command}\n`);
     });
 
-  program
-    .command('start')
-    .description('start every process of a Procfile and keep them running')
-    .argument('[procfile]', 'path of the Procfile', 'Procfile')
+  const withRun = (command: Command) =>
+    command
+      .option(
+        '-e, --env <files>',
+        'env files to load, FILE[,FILE] (default: .env beside the Procfile)',
+      )
+      .option('--no-env', 'load no env file')
+      .addOption(
+        new Option(
+          '-p, --port <n>',
+          'base PORT: each process gets N + 100 × its index + its instance − 1 (default: PORT, or 5000)',
+        ).argParser(integer('--port', 0, 65_535)),
+      )
+      .addOption(
+        new Option(
+          '-m, --formation <counts>',
+          'instances per process, e.g. all=1,web=2,worker=0',
+        ).argParser(formationArg),
+      );
+
+  const start = withRun(
+    program
+      .command('start')
+      .description(
+        'start the processes of a Procfile and keep them running; on a running xsup, start the named processes there',
+      )
+      .argument('[procfile]', 'path of the Procfile (default: ./Procfile)')
+      .argument('[names...]', 'run only these processes'),
+  )
     .addOption(
       new Option('--backoff-initial <ms>', 'delay before the first restart')
         .default(200)
@@ -257,34 +377,164 @@ export async function main(
       ).argParser(integer('--inspect', 1, 65_535)),
     )
     .option('--open', 'with --inspect, open the inspector in the browser', false)
-    .action(async (file: string, options: StartOptions) => {
-      const entries = await readProcfile(file);
-      const width = nameWidth(entries);
-      const machine = procfileGroup(entries, options, io);
-      const failures = failureTracker();
-      // The health endpoints and the inspector listen before any process starts: a port in
-      // use is one line and exit code 2, with nothing started.
-      exitCode = await runMain(machine, {
-        name: 'xsup',
-        stderr: io.stderr,
-        log: false,
-        ...(options.health === undefined ? {} : { health: { port: options.health } }),
-        ...(options.inspect === undefined
-          ? {}
-          : {
-              inspect: {
-                port: options.inspect === true ? 8080 : options.inspect,
-                open: options.open === true,
-              },
-            }),
-        onStart: (actor) => {
-          observeLifecycle(actor as AnyActorRef, lifecycleWriter(io, options.json, width));
-          observeLifecycle(actor as AnyActorRef, failures.observe);
-        },
+    .option('-s, --socket <path>', 'control socket (default: .xsup.sock beside the Procfile)')
+    .option('-t, --timestamps', 'put the local time (HH:MM:SS) before each line', false)
+    .action(
+      async (
+        first: string | undefined,
+        more: string[],
+        options: StartOptions,
+        command: Command,
+      ) => {
+        const args = first === undefined ? [] : [first, ...more];
+        const { procfile: file, names } = splitStartArgs(args, isFile);
+        const socket = socketPath(options.socket, file);
+        // `xsup start NAME...` next to a running instance starts them there.
+        if (names.length > 0 && (await probeControl(socket)).kind === 'live') {
+          const unused = command.options
+            .filter((option) => option.long !== '--socket')
+            .filter((option) => command.getOptionValueSource(option.attributeName()) === 'cli')
+            .map((option) => option.long);
+          if (unused.length > 0) {
+            io.stderr.write(
+              `xsup: starting ${names.join(', ')} in the xsup running on ${socket}; ${unused.join(', ')} ${unused.length === 1 ? 'is' : 'are'} for a new run and not used\n`,
+            );
+          }
+          exitCode = await remoteAction(io, socket, 'start', names);
+          return;
+        }
+        const entries = await readProcfile(file);
+        const loaded = await loadEnvFiles(envFiles({ env: options.env, procfile: file }));
+        const instances = planInstances(entries, {
+          procfile: file,
+          names,
+          ...(options.formation ? { formation: options.formation } : {}),
+          basePort: basePort(options.port, loaded.vars, io.env),
+        });
+        const run = runEntries(instances, loaded.vars);
+        const width = nameWidth(run);
+        const out: CliIo =
+          options.timestamps && !options.json ? { ...io, stdout: timestamped(io.stdout) } : io;
+        const children = procfileChildren(run, options, out);
+        const machine = processGroup(children, options);
+        let tracker: StatusTracker | undefined;
+        let operations: Operations | undefined;
+        let control: ControlServer;
+        try {
+          control = await listenControl(socket, (request) =>
+            operations
+              ? operations.handle(request)
+              : Promise.resolve({ ok: false, error: 'xsup is starting; ask again' }),
+          );
+        } catch (error) {
+          if (!(error instanceof ControlSocketError)) throw error;
+          io.stderr.write(`xsup: ${error.message}\n`);
+          exitCode = EXIT_FAILURE;
+          return;
+        }
+        const failures = failureTracker();
+        exitCode = await runMain(machine, {
+          name: 'xsup',
+          stderr: io.stderr,
+          log: false,
+          // The health endpoints and the inspector listen before any process starts: a port
+          // in use is one line and exit code 2, with nothing started.
+          ...(options.health === undefined ? {} : { health: { port: options.health } }),
+          ...(options.inspect === undefined
+            ? {}
+            : {
+                inspect: {
+                  port: options.inspect === true ? 8080 : options.inspect,
+                  open: options.open === true,
+                },
+              }),
+          onStart: (actor) => {
+            // Before the first start, so that every start is seen.
+            tracker = createStatusTracker(actor as AnyActorRef, instances, {
+              groupId: 'xsup',
+              procfile: file,
+              resetAfterMs: resetAfterMs(options),
+            });
+            operations = createOperations(actor as AnyActorRef, {
+              groupId: 'xsup',
+              children: new Map(children.map((child) => [child.id, child])),
+              tracker,
+            });
+            observeLifecycle(actor as AnyActorRef, lifecycleWriter(out, options.json, width));
+            observeLifecycle(actor as AnyActorRef, failures.observe);
+          },
+        });
+        // A process failed and was not started again (`--restart=temporary`): not a clean run.
+        if (failures.failedForGood() && exitCode === 0) exitCode = EXIT_FAILURE;
+        operations?.close();
+        tracker?.unsubscribe();
+        await control.close();
+      },
+    );
+
+  for (const action of ['stop', 'restart'] as const) {
+    program
+      .command(action)
+      .description(
+        action === 'stop'
+          ? 'stop processes of the running xsup (gracefully, then by force), leaving the others running'
+          : 'restart processes of the running xsup: a graceful stop, then a fresh start',
+      )
+      .argument('<names...>', 'process or instance names (web, or web.2)')
+      .option('-s, --socket <path>', 'control socket of the running xsup')
+      .option(
+        '-f, --procfile <path>',
+        'the Procfile it runs, beside which its socket is',
+        'Procfile',
+      )
+      .action(async (names: string[], options: { socket?: string; procfile: string }) => {
+        exitCode = await remoteAction(
+          io,
+          socketPath(options.socket, options.procfile),
+          action,
+          names,
+        );
       });
-      // A process failed and was not started again (`--restart=temporary`): not a clean run.
-      if (failures.failedForGood() && exitCode === 0) exitCode = EXIT_FAILURE;
+  }
+
+  program
+    .command('status')
+    .description('show the processes of the running xsup: state, pid, restarts, failures, uptime')
+    .option('--json', 'print it as JSON', false)
+    .option('-s, --socket <path>', 'control socket of the running xsup')
+    .option('-f, --procfile <path>', 'the Procfile it runs, beside which its socket is', 'Procfile')
+    .action(async (options: { json: boolean; socket?: string; procfile: string }) => {
+      exitCode = await remoteStatus(io, socketPath(options.socket, options.procfile), options.json);
     });
+
+  const exporter = withRun(
+    program
+      .command('export')
+      .description('write units for an init system that run the processes as xsup would')
+      .addArgument(new Argument('<format>', 'the init system').choices(['systemd']))
+      .argument('<dir>', 'directory to write the units into (made when missing)')
+      .argument('[procfile]', 'path of the Procfile', 'Procfile'),
+  );
+  // The restart policy, as `xsup start` takes it: the units carry it over.
+  for (const option of start.options) {
+    if (/^--(backoff|max-restarts|restart|shutdown-timeout)/.test(option.long ?? '')) {
+      exporter.addOption(option);
+    }
+  }
+  exporter
+    .option('-a, --app <name>', "the units' name (default: the Procfile's directory name)")
+    .option('-u, --user <user>', 'the user the processes run as')
+    .option('-d, --root <dir>', 'working directory of the processes (default: the current one)')
+    .action(
+      async (
+        _format: 'systemd',
+        dir: string,
+        file: string,
+        options: StartOptions & { app?: string; user?: string; root?: string },
+      ) => {
+        await exportSystemd(io, dir, file, options);
+      },
+    );
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -293,10 +543,18 @@ export async function main(
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof ProcfileError) {
+    if (error instanceof ProcfileError || error instanceof UsageError) {
       io.stderr.write(`xsup: ${error.message}\n`);
       return EXIT_USAGE;
     }
     throw error;
   }
+}
+
+/** After this long running since a restart, the group resets a process's failure count. */
+function resetAfterMs(options: StartOptions): number {
+  return Math.min(
+    MAX_TIMER_MS,
+    Math.max(1, 2 * Math.max(options.backoffMax, options.backoffInitial)),
+  );
 }

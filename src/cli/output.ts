@@ -62,8 +62,9 @@ export function oneLine(line: string): string {
 }
 
 /**
- * Follows the lifecycle of the processes and tells whether one failed and was not started
- * again: such a run ends with exit code 1, whatever the group's own end.
+ * Follows the lifecycle of the processes and tells whether one failed and no restart was
+ * scheduled for it (`--restart=temporary`): such a run ends with exit code 1, whatever the
+ * group's own end. A process waiting for its restart when a shutdown comes is not counted.
  *
  * @example
  *
@@ -83,7 +84,10 @@ export function failureTracker(): {
     observe(event) {
       const key = `${event.supervisorId}/${event.childId}`;
       if (event.type === 'child.failed') failed.add(key);
-      else if (event.type === 'child.started') failed.delete(key);
+      // A restart is due (a shutdown may still cancel it: that is no failure of the run).
+      else if (event.type === 'restart.scheduled' || event.type === 'child.started') {
+        failed.delete(key);
+      }
     },
     failedForGood: () => failed.size > 0,
   };

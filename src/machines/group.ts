@@ -15,8 +15,11 @@ import {
   type AnyActorRef,
   type AnyEventObject,
   assign,
+  type EventFromLogic,
   emit,
   enqueueActions,
+  type InputFrom,
+  type StateMachine,
   sendTo,
   setup,
 } from 'xstate';
@@ -66,7 +69,7 @@ import {
   type ShutdownOrder,
 } from '../policy/restart.js';
 import { emitReported, escalationHop, harden } from './harden.js';
-import { MAX_PENDING_MESSAGES } from './supervisor.js';
+import { type ChildEmitted, MAX_PENDING_MESSAGES } from './supervisor.js';
 
 /** Internal event: the group fails with the error it gave up with. */
 export const GROUP_ESCALATE = 'xstate.group.escalate';
@@ -90,25 +93,36 @@ const GROUP_OPTION_KEYS = [
 const CHILD_KEYS = ['id', 'logic', 'input', 'restart', 'shutdownTimeoutMs'] as const;
 
 /** A child of a group. */
-export interface GroupChild {
+export interface GroupChild<TLogic extends AnyActorLogic = AnyActorLogic> {
   /** The child's id, unique in the group; its actor id. */
   id: string;
   /** Any XState actor logic. */
-  logic: AnyActorLogic;
-  /** The child's input. */
-  input?: unknown;
+  logic: TLogic;
+  /** The child's input, checked against the logic's. */
+  input?: InputFrom<TLogic>;
   /** When the child is restarted. Default `'transient'`. */
   restart?: RestartType;
   /** Its grace period after `shutdown`, in ms. Default: the group's `shutdownTimeoutMs`. */
   shutdownTimeoutMs?: number;
 }
 
+/** The children as given, each child's `input` checked against its own logic's input. */
+export type CheckedChildren<TChildren extends ReadonlyArray<GroupChild | AnyActorLogic>> = {
+  readonly [K in keyof TChildren]: TChildren[K] extends { logic: infer L extends AnyActorLogic }
+    ? GroupChild<L>
+    : TChildren[K];
+};
+
 /** Options of {@link createProcessGroup}. */
-export interface ProcessGroupOptions {
+export interface ProcessGroupOptions<
+  TChildren extends ReadonlyArray<GroupChild | AnyActorLogic> = ReadonlyArray<
+    GroupChild | AnyActorLogic
+  >,
+> {
   /** The group's id: machine id and name in errors, logs and the inspector. Default `'group'`. */
   id?: string;
   /** The children, started in this order. A bare actor logic gets the id `child-<index>`. */
-  children?: ReadonlyArray<GroupChild | AnyActorLogic>;
+  children?: CheckedChildren<TChildren>;
   /** What a child failure does. Default `'fail-fast'`. */
   strategy?: GroupStrategy;
   /** Backoff between restarts of a child (OTP strategies). Default as the supervisor's. */
@@ -167,12 +181,34 @@ export interface GroupOutput {
 }
 
 /** Events a group understands. Any other event is passed to every running child. */
-export type GroupEvent =
+export type GroupControlEvent =
   | { type: 'shutdown'; force?: boolean }
   | { type: 'reload' }
   | { type: 'add'; child: GroupChild }
-  | { type: 'remove'; id: string }
-  | { type: string; [key: string]: unknown };
+  | { type: 'remove'; id: string };
+
+/** The logic of one entry of a group's `children`. */
+export type GroupChildLogic<TChild> = TChild extends { logic: infer L extends AnyActorLogic }
+  ? L
+  : TChild extends AnyActorLogic
+    ? TChild
+    : never;
+
+/**
+ * Events a group accepts: its own, and those any of its declared children accepts (passed to
+ * every running child). A group declared without children (all added later) accepts any event.
+ */
+export type GroupEvent<
+  TChildren extends ReadonlyArray<GroupChild | AnyActorLogic> = ReadonlyArray<
+    GroupChild | AnyActorLogic
+  >,
+> =
+  | GroupControlEvent
+  | (number extends TChildren['length']
+      ? EventFromLogic<GroupChildLogic<TChildren[number]>>
+      : TChildren['length'] extends 0
+        ? { type: string; [key: string]: unknown }
+        : EventFromLogic<GroupChildLogic<TChildren[number]>>);
 
 const escalations = new WeakMap<AnyActorRef, GroupError>();
 
@@ -277,7 +313,13 @@ function resolveChild(
  * // output: { reason: 'shutdown', stopped: ['cron', 'api', 'db'], forced: [], ... }
  * ```
  */
-export function createProcessGroup(options: ProcessGroupOptions = {}) {
+export function createProcessGroup<
+  const TChildren extends ReadonlyArray<GroupChild | AnyActorLogic> = [],
+>(options: ProcessGroupOptions<TChildren> = {}): ProcessGroupMachine<TChildren> {
+  return buildGroup(options as ProcessGroupOptions) as unknown as ProcessGroupMachine<TChildren>;
+}
+
+function buildGroup(options: ProcessGroupOptions) {
   const owner = 'createProcessGroup';
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     invalidOption(owner, 'options', options, 'an object');
@@ -351,7 +393,7 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
   const machine = setup({
     types: {
       context: {} as GroupContext,
-      events: {} as GroupEvent,
+      events: {} as GroupControlEvent | { type: string; [key: string]: unknown },
       children: {} as { children: 'children'; escalation: 'escalationHop' },
       output: {} as GroupOutput,
       emitted: {} as LifecycleEvent,
@@ -614,5 +656,50 @@ export function createProcessGroup(options: ProcessGroupOptions = {}) {
   return harden(machine);
 }
 
-/** The machine type returned by {@link createProcessGroup}. */
-export type ProcessGroupMachine = ReturnType<typeof createProcessGroup>;
+type BuiltGroup = ReturnType<typeof buildGroup>;
+
+/**
+ * The machine type returned by {@link createProcessGroup} for its declared children: it accepts
+ * {@link GroupEvent}s and emits the lifecycle events and what its children emit. Children added
+ * later with `add` are not known to the types.
+ */
+export type ProcessGroupMachine<
+  TChildren extends ReadonlyArray<GroupChild | AnyActorLogic> = ReadonlyArray<
+    GroupChild | AnyActorLogic
+  >,
+> =
+  BuiltGroup extends StateMachine<
+    infer TContext,
+    infer _TEvent,
+    infer TChildActors,
+    infer TActor,
+    infer TAction,
+    infer TGuard,
+    infer TDelay,
+    infer TStateValue,
+    infer TTag,
+    infer TInput,
+    infer TOutput,
+    infer _TEmitted,
+    infer TMeta,
+    infer TSchema,
+    infer TTransitionMeta
+  >
+    ? StateMachine<
+        TContext,
+        GroupEvent<TChildren>,
+        TChildActors,
+        TActor,
+        TAction,
+        TGuard,
+        TDelay,
+        TStateValue,
+        TTag,
+        TInput,
+        TOutput,
+        LifecycleEvent | ChildEmitted<GroupChildLogic<TChildren[number]>>,
+        TMeta,
+        TSchema,
+        TTransitionMeta
+      >
+    : never;

@@ -528,6 +528,10 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
           waiting: {
             id: 'supervisor-waiting',
             after: { backoff: { target: '#supervisor-running', actions: 'startChild' } },
+            on: {
+              // A restored wait (XState does not persist timers): the restart comes at once.
+              [HOST_WAIT]: { guard: 'yields', target: 'yielding', actions: 'recordWait' },
+            },
           },
           yielding: {
             id: 'supervisor-yielding',

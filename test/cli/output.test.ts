@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { jsonLines } from '../../src/cli/output.js';
+import { failureTracker, jsonLines } from '../../src/cli/output.js';
+import { timestamped } from '../../src/cli/timestamps.js';
+import type { LifecycleEvent } from '../../src/lifecycle.js';
 import { collector, waitFor } from '../fixtures/processes.js';
 import { descendants } from '../support/osProcesses.js';
 
@@ -117,5 +119,63 @@ describe('jsonLines', () => {
       stream: 'stdout',
       line: 'a',
     });
+  });
+});
+
+describe('failureTracker', () => {
+  const base = { supervisorId: 'xsup', childId: 'web' };
+  const failed = {
+    ...base,
+    type: 'child.failed',
+    error: { name: 'Error', message: 'boom' },
+    failures: 1,
+  } as LifecycleEvent;
+  const scheduled = {
+    ...base,
+    type: 'restart.scheduled',
+    delayMs: 200,
+    failures: 1,
+  } as LifecycleEvent;
+
+  it('counts a failure with no restart scheduled, not one waiting for its restart', () => {
+    const alone = failureTracker();
+    alone.observe(failed);
+    expect(alone.failedForGood()).toBe(true);
+    const waiting = failureTracker();
+    waiting.observe(failed);
+    waiting.observe(scheduled);
+    // A shutdown during the backoff cancels the restart: not a failure of the run.
+    expect(waiting.failedForGood()).toBe(false);
+    waiting.observe(failed);
+    expect(waiting.failedForGood()).toBe(true);
+  });
+});
+
+describe('timestamped, with process output as bytes', () => {
+  it('puts the time before each line of a chunk and keeps every byte', () => {
+    const chunks: Buffer[] = [];
+    let drains = 0;
+    const writer = timestamped(
+      {
+        write: (chunk: string | Uint8Array) => chunks.push(Buffer.from(chunk)),
+        once: () => {
+          drains += 1;
+        },
+      },
+      () => new Date(2026, 0, 5, 9, 4, 7),
+    );
+    writer.write(Buffer.from([0x61, 0xff, 0x0a, 0x62, 0x0d, 0x0a]));
+    expect(
+      Buffer.concat(chunks).equals(
+        Buffer.concat([
+          Buffer.from('09:04:07 a'),
+          Buffer.from([0xff, 0x0a]),
+          Buffer.from('09:04:07 b\r\n'),
+        ]),
+      ),
+    ).toBe(true);
+    // Backpressure passes through the wrapper.
+    writer.once?.('drain', () => {});
+    expect(drains).toBe(1);
   });
 });

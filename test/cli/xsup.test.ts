@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,10 +178,14 @@ function xsup(
   return run;
 }
 
-/** Writes a Procfile into the test's temporary directory and returns its path. */
+/**
+ * Writes a Procfile into a directory of its own under the temporary directory (each running
+ * `xsup start` has its control socket, `.xsup.sock`, beside its Procfile) and returns its path.
+ */
 async function procfile(text: string): Promise<string> {
-  files += 1;
-  const file = join(dir, `Procfile.${files}`);
+  const n = ++files;
+  await mkdir(join(dir, `p${n}`));
+  const file = join(dir, `p${n}`, `Procfile.${n}`);
   await writeFile(file, text);
   return file;
 }

@@ -1,0 +1,120 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EnvFileError, envFiles, loadEnvFiles, parseEnvFile } from '../../src/cli/env.js';
+
+const values = (text: string) =>
+  Object.fromEntries(parseEnvFile(text).map((entry) => [entry.key, entry.value]));
+
+describe('parseEnvFile', () => {
+  test('reads KEY=value, export KEY=value, quotes, comments and blank lines, as foreman', () => {
+    const text = [
+      '# the database',
+      'DATABASE_URL=postgres://localhost/app',
+      '',
+      'export API_KEY=abc123',
+      "SINGLE='a $literal \\n value'",
+      'DOUBLE="line one\\nline two \\"quoted\\" \\\\ end"',
+      'SPACED = hello world  # a comment',
+      'EMPTY=',
+      'HASH=a#b',
+      'QUOTED_COMMENT="x" # why',
+      '   INDENTED=1',
+      'CRLF=yes\r',
+    ].join('\n');
+    expect(values(text)).toEqual({
+      DATABASE_URL: 'postgres://localhost/app',
+      API_KEY: 'abc123',
+      SINGLE: 'a $literal \\n value',
+      DOUBLE: 'line one\nline two "quoted" \\ end',
+      SPACED: 'hello world',
+      EMPTY: '',
+      HASH: 'a#b',
+      QUOTED_COMMENT: 'x',
+      INDENTED: '1',
+      CRLF: 'yes',
+    });
+  });
+
+  test('gives each variable its line, and keeps a key set twice in order (the later wins)', () => {
+    expect(parseEnvFile('A=1\n\nA=2\n', 'app.env')).toEqual([
+      { key: 'A', value: '1', file: 'app.env', line: 1 },
+      { key: 'A', value: '2', file: 'app.env', line: 3 },
+    ]);
+  });
+
+  test.each([
+    ['no "="', 'A=1\nSECRET_TOKEN_hunter2\n', 2, 'expected KEY=value'],
+    ['a name starting with a digit', '1A=hunter2\n', 1, 'expected KEY=value'],
+    ['a space in the name', 'MY KEY=hunter2\n', 1, 'expected KEY=value'],
+    [
+      'an unclosed quote',
+      'A=1\nB=2\nPASSWORD="hunter2\n',
+      3,
+      'the value of PASSWORD opens a " quote',
+    ],
+    [
+      'text after the closing quote',
+      "PASSWORD='hunter2' trailing\n",
+      1,
+      'has text after its closing',
+    ],
+  ])('rejects %s with the file and line, naming no value', (_what, text, line, message) => {
+    let error: unknown;
+    try {
+      parseEnvFile(text, 'config/.env');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(EnvFileError);
+    const { message: text2, file, line: at } = error as EnvFileError;
+    expect(text2).toMatch(new RegExp(`^config/\\.env:${line}: `));
+    expect(text2).toContain(message);
+    expect(text2).not.toContain('hunter2');
+    expect([file, at]).toEqual(['config/.env', line]);
+  });
+});
+
+describe('env files', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'xsup-env-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test('.env beside the Procfile by default, optional; --env files required; --no-env none', () => {
+    expect(envFiles({ env: undefined, procfile: 'app/Procfile' })).toEqual([
+      { file: 'app/.env', required: false },
+    ]);
+    expect(envFiles({ env: 'a.env, b.env', procfile: 'Procfile' })).toEqual([
+      { file: 'a.env', required: true },
+      { file: 'b.env', required: true },
+    ]);
+    expect(envFiles({ env: false, procfile: 'Procfile' })).toEqual([]);
+    expect(() => envFiles({ env: 'a.env,', procfile: 'Procfile' })).toThrow(
+      '-e, --env: expected FILE or FILE,FILE',
+    );
+  });
+
+  test('later files win; a missing default file is skipped, a missing named one is an error', async () => {
+    const first = join(dir, 'first.env');
+    const second = join(dir, 'second.env');
+    await writeFile(first, 'A=1\nB=1\n');
+    await writeFile(second, 'B=2\n');
+    const loaded = await loadEnvFiles([
+      { file: join(dir, 'missing.env'), required: false },
+      { file: first, required: true },
+      { file: second, required: true },
+    ]);
+    expect(loaded.vars).toEqual({ A: '1', B: '2' });
+    expect(loaded.sources).toEqual({ A: `${first}:1`, B: `${second}:1` });
+    expect(loaded.files).toEqual([first, second]);
+    await expect(
+      loadEnvFiles([{ file: join(dir, 'missing.env'), required: true }]),
+    ).rejects.toThrow(`${join(dir, 'missing.env')}: no such env file (named with -e, --env)`);
+    await expect(loadEnvFiles([{ file: dir, required: true }])).rejects.toThrow(
+      'is a directory, not an env file',
+    );
+  });
+});
