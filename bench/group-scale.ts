@@ -16,8 +16,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createActor } from 'xstate';
-import { idle } from '../src/actors/idle.js';
-import { createProcessGroup, type GroupOutput } from '../src/machines/group.js';
+import { createProcessGroup, type GroupOutput, idle } from '../src/index.js';
 
 /** The figures for one size. */
 export interface GroupScaleResult {

@@ -6,6 +6,9 @@
  * benchmarks run under `node --expose-gc`.
  */
 import { performance } from 'node:perf_hooks';
+import type { Ratio } from './ratio.js';
+
+export { atLeastFactor, ratio, withinFactor } from './ratio.js';
 
 /** A target a figure is held against (reported, never asserted). */
 export interface Target {
@@ -25,8 +28,8 @@ export interface Row {
   /** The metric, e.g. `restarts/s`, `start (ms)`. */
   metric: string;
   value: number;
-  /** Ours divided by this row's reference, with the reference's name. */
-  ratio?: { value: number; to: string };
+  /** Ours divided by this row's reference, with the reference's name (none if it is ~0). */
+  ratio?: Ratio;
   target?: Target;
   /** A short remark printed beside the figure. */
   note?: string;
@@ -79,8 +82,3 @@ export const median = (values: readonly number[]): number => percentile(values, 
 
 /** Lets pending callbacks run: one turn of the event loop. */
 export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** A ratio row helper: `value / reference`. */
-export function ratio(value: number, reference: number, to: string): Row['ratio'] {
-  return { value: value / reference, to };
-}

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark scenario of issue 6, each beside its baselines, in one run.
+ * `npm run bench`: every benchmark scenario (issues 6 and 9), each beside its baselines, in one run.
  *
  * Prints one table with ratios and writes the results into docs/benchmarks.md.
  *
@@ -21,6 +21,7 @@ import { runMemory } from './memory.js';
 import { runReload } from './reload.js';
 import { type Environment, writeReport } from './report.js';
 import { runScale } from './scale.js';
+import { runSpawn } from './spawn.js';
 import { formatTable } from './table.js';
 import { runThroughput } from './throughput.js';
 import { runTimers } from './timers.js';
@@ -28,6 +29,7 @@ import { runTimers } from './timers.js';
 const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   throughput: runThroughput,
   scale: runScale,
+  spawn: runSpawn,
   group: runGroup,
   reload: runReload,
   timers: runTimers,
@@ -63,7 +65,9 @@ async function main(): Promise<void> {
     loads.push(loadavg()[0]!);
     // Each scenario starts on a collected heap, not paying for the previous one's garbage.
     await collectGarbage();
+    const scenarioStart = performance.now();
     rows.push(...(await run(options)));
+    options.log(`(${name}: ${((performance.now() - scenarioStart) / 1000).toFixed(1)} s)`);
   }
   loads.push(loadavg()[0]!);
   const seconds = (performance.now() - startedAt) / 1000;

@@ -6,8 +6,7 @@
  * 11.3 ms (it polls every 10 ms).
  */
 import { type AnyStateMachine, createActor } from 'xstate';
-import { idle } from '../src/actors/idle.js';
-import { createSupervisor } from '../src/machines/supervisor.js';
+import { createSupervisor, idle } from '../src/index.js';
 import { type BenchOptions, median, now, percentile, type Row, ratio, turn } from './harness.js';
 import { rawIdle } from './scale.js';
 

@@ -7,8 +7,7 @@
  * what N restarts left behind.
  */
 import { createActor } from 'xstate';
-import { fromProcess } from '../src/actors/fromProcess.js';
-import { createSupervisor } from '../src/machines/supervisor.js';
+import { createSupervisor, fromProcess } from '../src/index.js';
 import { type BenchOptions, heapAfterGc, now, type Row } from './harness.js';
 
 const SCENARIO = '6. memory over many restarts';

@@ -6,8 +6,7 @@
  * received it. The seed's Rust crate took 27 ms for the same.
  */
 import { createActor } from 'xstate';
-import { fromProcess } from '../src/actors/fromProcess.js';
-import { createProcessGroup } from '../src/machines/group.js';
+import { createProcessGroup, fromProcess } from '../src/index.js';
 import { type BenchOptions, median, now, type Row, ratio, turn } from './harness.js';
 
 const SCENARIO = '4. reload fan-out';

@@ -104,7 +104,8 @@ export function formatResults(rows: readonly Row[], env: Environment): string {
         `- ${row.scenario}, ${row.subject}: ${formatValue(row.value)} (target ${row.target!.text})`,
     ),
     '',
-    'Ratios are ours ÷ the named reference; on a baseline row, our main figure ÷ that baseline.',
+    'Ratios are ours ÷ the named reference; on a baseline row, our main figure ÷ that baseline; ' +
+      '`n/a (baseline ~0)` where the baseline is below the noise floor of its metric.',
     '',
     formatMarkdownTable(rows),
     '',

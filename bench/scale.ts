@@ -7,8 +7,7 @@
  * idle promise (a `fromPromise` that waits on its abort signal) and stopping it on `shutdown`.
  */
 import { type AnyActorRef, type AnyStateMachine, createActor, fromPromise, setup } from 'xstate';
-import { idle } from '../src/actors/idle.js';
-import { createSupervisor } from '../src/machines/supervisor.js';
+import { createSupervisor, idle } from '../src/index.js';
 import { type BenchOptions, heapAfterGc, now, type Row, ratio } from './harness.js';
 
 const SCENARIO = '2. scale: idle supervisors';

@@ -3,22 +3,18 @@
  * Markdown for docs/benchmarks.md.
  */
 import type { Row } from './harness.js';
+import { formatRatio } from './ratio.js';
 
 /** A figure with a sensible number of digits. */
 export function formatValue(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
+  // Counts (scheduled events, restarts) print as whole numbers.
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
   if (abs >= 100) return Math.round(value).toLocaleString('en-US');
   if (abs >= 10) return value.toFixed(1);
   if (abs >= 1) return value.toFixed(2);
   return value.toFixed(3);
-}
-
-function formatRatio(row: Row): string {
-  if (!row.ratio) return '';
-  const value = row.ratio.value;
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)}× (ours ÷ ${row.ratio.to})`;
 }
 
 function formatTarget(row: Row): [string, string] {
@@ -34,7 +30,7 @@ function cells(rows: readonly Row[]): string[][] {
     row.note ? `${row.subject} (${row.note})` : row.subject,
     row.metric,
     formatValue(row.value),
-    formatRatio(row),
+    row.ratio ? formatRatio(row.ratio) : '',
     ...formatTarget(row),
   ]);
 }

@@ -9,7 +9,7 @@
  * and `error` methods (console and pino both fit).
  */
 import type { AnyActorRef, Subscription } from 'xstate';
-import { HOST_REPORT } from './actors/childHost.js';
+import { HOST_EVENT_PREFIX } from './actors/childHost.js';
 import { isTrusted } from './actors/guard.js';
 import { formatLifecycleEvent, type LifecycleEvent } from './lifecycle.js';
 import { checkOptions, invalidOption } from './policy/options.js';
@@ -84,12 +84,13 @@ export function observeLifecycle(
   return actor.system.inspect((inspection) => {
     if (inspection.type === '@xstate.event') {
       // What a child host reports to its supervisor or group: the machine emits these events.
+      // (a report, or a decision that carries the events that led to it).
       const { event } = inspection;
-      if (event.type !== HOST_REPORT || !isTrusted(event)) return;
+      const events = (event as { events?: unknown }).events;
+      if (!Array.isArray(events) || !event.type.startsWith(HOST_EVENT_PREFIX)) return;
+      if (!isTrusted(event)) return;
       const source = inspection.actorRef as AnyActorRef;
-      for (const lifecycle of (event as unknown as { events: LifecycleEvent[] }).events) {
-        call(lifecycle, source);
-      }
+      for (const lifecycle of events as LifecycleEvent[]) call(lifecycle, source);
       return;
     }
     if (inspection.type !== '@xstate.action' || inspection.action.type !== 'xstate.emit') return;

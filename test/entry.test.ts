@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
 import * as node from '../src/node.js';
+import * as testing from '../src/testing.js';
 
 /** Every module reachable from `entry` through relative imports, with the bare imports of each. */
 function importGraph(entry: string): Map<string, string[]> {
@@ -34,6 +35,39 @@ describe('entry points', () => {
       for (const specifier of bare) {
         expect(`${file} imports ${specifier}`).toMatch(/ imports xstate$/);
       }
+    }
+  });
+
+  it('keeps xstate-supervisor/testing free of Node built-ins and test frameworks: xstate and xstate/graph only', () => {
+    const graph = importGraph('src/testing.ts');
+    expect(graph.size).toBeGreaterThan(5);
+    for (const [file, bare] of graph) {
+      for (const specifier of bare) {
+        expect(`${file} imports ${specifier}`).toMatch(/ imports xstate(\/graph)?$/);
+      }
+    }
+  });
+
+  it('publishes xstate-supervisor/testing with types, import and default conditions', () => {
+    const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      exports: Record<string, Record<string, string>>;
+    };
+    expect(manifest.exports['./testing']).toEqual({
+      types: './dist/testing.d.ts',
+      import: './dist/testing.js',
+      default: './dist/testing.js',
+    });
+    for (const name of [
+      'TestClock',
+      'createTestChild',
+      'createSupervisorModel',
+      'createGroupModel',
+      'replaySupervisorPath',
+      'replayGroupPath',
+      'getModelPaths',
+    ]) {
+      expect(typeof (testing as Record<string, unknown>)[name]).toBe('function');
+      expect(core).not.toHaveProperty(name);
     }
   });
 

@@ -30,6 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ENTRIES = [
   { specifier: 'xstate-supervisor', source: '../src/index.js' },
   { specifier: 'xstate-supervisor/node', source: '../src/node.js' },
+  { specifier: 'xstate-supervisor/testing', source: '../src/testing.js' },
 ] as const;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

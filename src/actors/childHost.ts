@@ -53,7 +53,7 @@ import {
   type ShutdownOrder,
   type WindowTimer,
 } from '../policy/restart.js';
-import { guardActor, isTrusted, stopActor, trusted } from './guard.js';
+import { guardActor, isTrusted, stopActor, TrustedEvent, trusted } from './guard.js';
 import { CHILD_DROPPED, takeUndelivered } from './ledger.js';
 import { stopOrphans } from './orphans.js';
 import { onNextTurn } from './yieldToEventLoop.js';
@@ -167,6 +167,8 @@ export interface ChildCounts {
   droppedMessages: number;
 }
 
+/** The prefix of every event a child host and its machine exchange. */
+export const HOST_EVENT_PREFIX = 'xstate.supervision.';
 // Host → machine.
 /** Lifecycle events and counts, in order. */
 export const HOST_REPORT = 'xstate.supervision.report';
@@ -212,6 +214,33 @@ const YIELD_DONE = 'xstate.supervision.yielded';
 let nesting = 0;
 /** Hosts nested in one synchronous start before the deeper ones start a microtask later. */
 const MAX_NESTED_STARTS = 64;
+
+/** What a run of a child sent its parent, as it reaches the host (see `relayOf`). */
+class FromChild extends TrustedEvent {
+  readonly type = FROM_CHILD;
+  constructor(
+    readonly id: string,
+    readonly run: AnyActorRef | null,
+    readonly event: unknown,
+  ) {
+    super();
+  }
+}
+
+/** A host's report to its machine: lifecycle events in order, and the counts after them. */
+class HostReport extends TrustedEvent {
+  readonly type = HOST_REPORT;
+  constructor(
+    readonly events: LifecycleEvent[],
+    readonly counts: ChildCounts,
+    readonly child: ChildView | undefined,
+  ) {
+    super();
+  }
+}
+
+/** The host's decisions, which carry the lifecycle events that led to them. */
+const CARRY_REPORT = new Set([HOST_WAIT, HOST_EMPTY, HOST_DRAINED, HOST_FAILED, HOST_REFUSED]);
 
 /** Lifecycle events reported to the machine in one event at most. */
 const REPORT_BATCH = 64;
@@ -488,7 +517,7 @@ export function createChildHostLogic(
     };
     const id = slot.spec.id;
     relay._send = (event: unknown) => {
-      rt.post(trusted({ type: FROM_CHILD, id, run: slot.ref, event }));
+      rt.post(new FromChild(id, slot.ref, event));
     };
     // `send` of an actor is bound to it; the relay's must reach the relay, as XState's would.
     const system = host.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
@@ -503,7 +532,13 @@ export function createChildHostLogic(
     return relay;
   };
 
-  const start = (rt: Runtime, slot: Slot, isRestart: boolean, restored?: unknown) => {
+  const start = (
+    rt: Runtime,
+    slot: Slot,
+    isRestart: boolean,
+    restored?: unknown,
+    announced = false,
+  ) => {
     const { spec } = slot;
     slot.purpose = null;
     slot.round = null;
@@ -515,12 +550,14 @@ export function createChildHostLogic(
       rt.counts.running++;
       rt.snapshot.views[spec.id] = slot.view;
     }
-    lifecycle(rt, {
-      type: 'child.started',
-      supervisorId: ownerId,
-      childId: spec.id,
-      restarts: slot.view.restarts,
-    });
+    if (!announced) {
+      lifecycle(rt, {
+        type: 'child.started',
+        supervisorId: ownerId,
+        childId: spec.id,
+        restarts: slot.view.restarts,
+      });
+    }
     const relay = relayOf(rt, slot);
     let input: unknown;
     try {
@@ -960,19 +997,31 @@ export function createChildHostLogic(
     // XState runs a step's emits from a queue that costs O(length) per item, so one batch
     // per child of a large group would make reporting quadratic.
     for (let i = 0; i < Math.max(events.length, 1); i += REPORT_BATCH) {
-      const report: AnyEventObject = {
-        type: HOST_REPORT,
-        events: events.length <= REPORT_BATCH ? events : events.slice(i, i + REPORT_BATCH),
-        counts: { ...rt.counts },
-      };
-      if (child) report.child = { ...child };
-      machine?.send(trusted(report));
+      machine?.send(
+        new HostReport(
+          events.length <= REPORT_BATCH ? events : events.slice(i, i + REPORT_BATCH),
+          { ...rt.counts },
+          child ? { ...child } : undefined,
+        ),
+      );
     }
   };
 
-  /** Sends an event to the machine, after the lifecycle events that led to it. */
+  /**
+   * Sends an event to the machine, with the lifecycle events that led to it and the counts
+   * after them (one event, so the machine takes one step), or after them when they are many.
+   */
   const send = (rt: Runtime, event: AnyEventObject) => {
-    flush(rt);
+    if (rt.outbox.length <= REPORT_BATCH && CARRY_REPORT.has(event.type)) {
+      rt.drops.clear();
+      event.events = rt.outbox;
+      event.counts = { ...rt.counts };
+      const child = supervisorView(rt);
+      if (child) event.child = { ...child };
+      rt.outbox = [];
+      rt.reported = event.counts;
+      rt.dirty = false;
+    } else flush(rt);
     rt.scope.self._parent?.send(trusted(event));
   };
 
@@ -1107,7 +1156,10 @@ export function createChildHostLogic(
       case HOST_START: {
         const slot = rt.slots.values().next().value;
         if (!slot || rt.draining || rt.finished || slot.view.status !== 'backingOff') return;
-        start(rt, slot, true);
+        // The machine announced this restart itself (child.started, restarts + 1) as it left
+        // backingOff: nothing to report unless the start brought more.
+        start(rt, slot, true, undefined, true);
+        if (rt.outbox.length === 0 && !rt.dirty) rt.reported = { ...rt.counts };
         return;
       }
       case RESTART_DUE: {
@@ -1425,6 +1477,12 @@ export interface ChildSetMember {
   id: string;
   status: ChildStatus;
   ref: AnyActorRef | null;
+  /** Consecutive failures (reset by a stable run or a health signal). */
+  failures: number;
+  /** Restarts made. */
+  restarts: number;
+  /** The delay of the current or latest restart, in ms. */
+  delayMs: number;
 }
 
 /**
@@ -1445,5 +1503,8 @@ export function childSetMembers(ref: AnyActorRef): ChildSetMember[] | undefined 
     id: slot.spec.id,
     status: slot.view.status,
     ref: slot.ref,
+    failures: slot.view.failures,
+    restarts: slot.view.restarts,
+    delayMs: slot.view.delayMs,
   }));
 }

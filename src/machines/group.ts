@@ -457,12 +457,13 @@ function buildGroup(options: ProcessGroupOptions) {
       ),
       announceShutdown: emit({ type: 'shutdown.started' as const, ...names, childId: '*' }),
       emitReport: ({ event, self }) =>
-        emitReported(self, (event as unknown as { events: LifecycleEvent[] }).events),
+        emitReported(self, (event as unknown as { events?: LifecycleEvent[] }).events ?? []),
       recordReport: assign(({ event }) => {
         const { events, counts } = event as unknown as {
-          events: LifecycleEvent[];
-          counts: ChildCounts;
+          events?: LifecycleEvent[];
+          counts?: ChildCounts;
         };
+        if (!events || !counts) return {};
         let lastError: ErrorSummary | undefined;
         for (const lifecycle of events)
           if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
@@ -585,7 +586,14 @@ function buildGroup(options: ProcessGroupOptions) {
         initial: 'active',
         on: {
           [HOST_REPORT]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
-          [HOST_REFUSED]: { guard: 'fromChildSet', actions: 'refuse' },
+          [HOST_REFUSED]: {
+            guard: 'fromChildSet',
+            actions: ['recordReport', 'emitReport', 'refuse'],
+          },
+          // Decisions that come when no state takes them still carry lifecycle events.
+          [HOST_FAILED]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
+          [HOST_EMPTY]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
+          [HOST_DRAINED]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
           [HOST_EMIT]: { guard: 'fromChildSet', actions: 'reemit' },
           [HOST_UP]: { guard: 'fromChildSet', actions: 'passUp' },
           [HOST_CONTROL]: { guard: 'fromChildSet', actions: 'control' },
@@ -604,12 +612,12 @@ function buildGroup(options: ProcessGroupOptions) {
               [HOST_FAILED]: {
                 guard: 'fromChildSet',
                 target: 'failing',
-                actions: 'recordFailure',
+                actions: ['recordReport', 'emitReport', 'recordFailure'],
               },
               [HOST_EMPTY]: {
                 guard: 'fromChildSet',
                 target: '#group-stopped',
-                actions: 'markCompleted',
+                actions: ['recordReport', 'emitReport', 'markCompleted'],
               },
             },
           },
@@ -620,7 +628,7 @@ function buildGroup(options: ProcessGroupOptions) {
               [HOST_DRAINED]: {
                 guard: 'fromChildSet',
                 target: '#group-stopped',
-                actions: 'recordDrained',
+                actions: ['recordReport', 'emitReport', 'recordDrained'],
               },
             },
           },
@@ -631,7 +639,7 @@ function buildGroup(options: ProcessGroupOptions) {
               [HOST_DRAINED]: {
                 guard: 'fromChildSet',
                 target: '#group-failed',
-                actions: 'prepareEscalation',
+                actions: ['recordReport', 'emitReport', 'prepareEscalation'],
               },
             },
           },

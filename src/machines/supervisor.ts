@@ -20,6 +20,7 @@ import {
   type EmittedFrom,
   type EventFromLogic,
   type EventObject,
+  emit,
   enqueueActions,
   type InputFrom,
   type NonReducibleUnknown,
@@ -339,9 +340,11 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
         event.type !== HEALTHY,
     },
     actions: {
-      emitReport: ({ event, self }) => emitReported(self, (event as unknown as Report).events),
+      emitReport: ({ event, self }) =>
+        emitReported(self, (event as unknown as Partial<Report>).events ?? []),
       recordReport: assign(({ context, event }) => {
-        const { events, counts, child: view } = event as unknown as Report;
+        const { events, counts, child: view } = event as unknown as Partial<Report>;
+        if (!events || !counts) return {};
         let lastError = context.lastError;
         for (const lifecycle of events) {
           if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
@@ -381,6 +384,14 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
           eventType: event.type === HEALTHY ? HEALTHY : event.eventType,
         }),
       ),
+      // Leaving backingOff: the machine announces the restart, and its host starts the child.
+      announceRestart: emit(({ context }) => ({
+        type: 'child.started' as const,
+        supervisorId: id,
+        childId,
+        restarts: context.restarts + 1,
+      })),
+      countRestart: assign({ restarts: ({ context }) => context.restarts + 1 }),
       startChild: sendTo(CHILD_HOST_ID, () => trusted({ type: HOST_START })),
       drain: sendTo(CHILD_HOST_ID, ({ event }) =>
         trusted({
@@ -476,7 +487,15 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       [HOST_UP]: { guard: 'fromHost', actions: 'passUp' },
       [HOST_CONTROL]: { guard: 'fromHost', actions: 'control' },
       [HOST_REJECTED]: { guard: 'fromHost', actions: 'reject' },
-      [HOST_FAILED]: { guard: 'fromHost', target: '.failed', actions: 'prepareEscalation' },
+      [HOST_FAILED]: {
+        guard: 'fromHost',
+        target: '.failed',
+        actions: ['recordReport', 'emitReport', 'prepareEscalation'],
+      },
+      // Decisions that come when no state takes them still carry lifecycle events.
+      [HOST_WAIT]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
+      [HOST_EMPTY]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
+      [HOST_DRAINED]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
       [HEALTHY]: { actions: 'reject' },
     },
     states: {
@@ -490,13 +509,21 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
               reload: { actions: 'deliver' },
               '*': { guard: 'isCustomMessage', actions: 'deliver' },
               [HOST_WAIT]: [
-                { guard: 'yields', target: '#supervisor-yielding', actions: 'recordWait' },
-                { guard: 'fromHost', target: '#supervisor-waiting', actions: 'recordWait' },
+                {
+                  guard: 'yields',
+                  target: '#supervisor-yielding',
+                  actions: ['recordReport', 'emitReport', 'recordWait'],
+                },
+                {
+                  guard: 'fromHost',
+                  target: '#supervisor-waiting',
+                  actions: ['recordReport', 'emitReport', 'recordWait'],
+                },
               ],
               [HOST_EMPTY]: {
                 guard: 'fromHost',
                 target: '#supervisor-stopped',
-                actions: 'recordCompleted',
+                actions: ['recordReport', 'emitReport', 'recordCompleted'],
               },
             },
           },
@@ -511,7 +538,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
               [HOST_DRAINED]: {
                 guard: 'fromHost',
                 target: '#supervisor-stopped',
-                actions: 'recordDrained',
+                actions: ['recordReport', 'emitReport', 'recordDrained'],
               },
             },
           },
@@ -527,17 +554,29 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
         states: {
           waiting: {
             id: 'supervisor-waiting',
-            after: { backoff: { target: '#supervisor-running', actions: 'startChild' } },
+            after: {
+              backoff: {
+                target: '#supervisor-running',
+                actions: ['announceRestart', 'countRestart', 'startChild'],
+              },
+            },
             on: {
               // A restored wait (XState does not persist timers): the restart comes at once.
-              [HOST_WAIT]: { guard: 'yields', target: 'yielding', actions: 'recordWait' },
+              [HOST_WAIT]: {
+                guard: 'yields',
+                target: 'yielding',
+                actions: ['recordReport', 'emitReport', 'recordWait'],
+              },
             },
           },
           yielding: {
             id: 'supervisor-yielding',
             invoke: { id: 'yield', src: 'yieldToEventLoop' },
             on: {
-              [YIELDED]: { target: '#supervisor-running', actions: 'startChild' },
+              [YIELDED]: {
+                target: '#supervisor-running',
+                actions: ['announceRestart', 'countRestart', 'startChild'],
+              },
             },
           },
         },

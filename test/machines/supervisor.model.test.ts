@@ -1,425 +1,140 @@
 /**
- * Model-based test of the supervisor, with `createTestModel` from `xstate/graph`.
+ * Model-based test of the supervisor, on `xstate-supervisor/testing`.
  *
- * `xstate/graph` walks machines without invocations or delays, so the model is a small machine
- * that states what the supervisor is expected to do: its states are the supervisor's states (and
- * its final outcomes), its events are what can happen to a supervisor (the child fails or
- * completes, the next timer fires, shutdown, forced shutdown, reload, a custom message), and
- * every state handles every event. The graph gives one path per transition of the model. Each
- * path is replayed against a real supervisor around a controllable child, on a
- * `SimulatedClock`, and after every step the real actor's state, its context and the child's
- * starts, stops and received messages are checked against the model.
+ * `createSupervisorModel` states what the supervisor is expected to do, as a machine that
+ * `xstate/graph` walks; `getModelPaths` gives one path per transition of the model (every state
+ * with every event it takes), and `replaySupervisorPath` replays each on a real supervisor
+ * around a test child under a `TestClock`, checking its state, the child's starts, stops and
+ * received messages, and the output or the error after every step. Each restart type is walked
+ * with a backoff, and then zero backoff (restarts without a timer) and a child stopped at once
+ * without a stable-run reset.
  */
-
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import { getPathsFromEvents } from 'xstate/graph';
+import { createSupervisor, type SupervisorOptions } from '../../src/machines/supervisor.js';
 import {
-  assign,
-  createActor,
-  type EventObject,
-  not,
-  SimulatedClock,
-  type SnapshotFrom,
-  setup,
-} from 'xstate';
-import { createTestModel, serializeSnapshot } from 'xstate/graph';
-import { SupervisorError } from '../../src/errors.js';
-import {
-  createSupervisor,
-  type SupervisorEvent,
-  type SupervisorOutput,
-} from '../../src/machines/supervisor.js';
-import { MAX_TIMER_MS } from '../../src/policy/backoff.js';
-import type { RestartType } from '../../src/policy/options.js';
-import { advance, hostedRuns, processProbe, settle } from '../support/probe.js';
+  createSupervisorModel,
+  createTestChild,
+  getModelPaths,
+  type ModelPath,
+  replaySupervisorPath,
+  SUPERVISOR_PHASES,
+  type SupervisorModelContext,
+  type SupervisorModelEvent,
+} from '../../src/testing.js';
 
-const INITIAL_MS = 100;
-const MAX_MS = 400;
-const RESET_AFTER_MS = 1_000;
-const GRACE_MS = 500;
-const MAX_RESTARTS = 2;
+const base = {
+  backoff: { initialMs: 100, maxMs: 400, factor: 2 },
+  // A window that expires within the paths: restarts leave it 1.5 s after their failure.
+  maxRestarts: { count: 2, withinMs: 1_500 },
+  resetAfterMs: 1_000,
+  shutdownTimeoutMs: 500,
+} satisfies SupervisorOptions;
 
-/** The delay the supervisor must wait after `failures` consecutive failures. */
-const expectedDelay = (failures: number) => Math.min(INITIAL_MS * 2 ** (failures - 1), MAX_MS);
-
-interface ModelContext {
-  /** Consecutive failures (completions of a permanent child included). */
-  failures: number;
-  /** Restarts made (all within the restart window in these tests). */
-  restarts: number;
-  /** A reload arrived during the current backoff wait. */
-  reloadPending: boolean;
-  /** Custom messages arrived during the current backoff wait. */
-  messagesPending: boolean;
-}
-
-type ModelEvent =
-  | { type: 'CHILD_ERROR' }
-  | { type: 'CHILD_DONE' }
-  | { type: 'TIMER' }
-  | { type: 'SHUTDOWN' }
-  | { type: 'FORCE_SHUTDOWN' }
-  | { type: 'RELOAD' }
-  | { type: 'CUSTOM' };
-
-const MODEL_EVENTS: ModelEvent['type'][] = [
-  'CHILD_ERROR',
-  'CHILD_DONE',
-  'TIMER',
-  'SHUTDOWN',
-  'FORCE_SHUTDOWN',
-  'RELOAD',
-  'CUSTOM',
+const CASES: ReadonlyArray<[string, SupervisorOptions]> = [
+  ['transient', { ...base, restart: 'transient' }],
+  ['permanent', { ...base, restart: 'permanent' }],
+  ['temporary', { ...base, restart: 'temporary' }],
+  ['permanent, zero backoff', { ...base, restart: 'permanent', backoff: { initialMs: 0 } }],
+  [
+    'transient, stopped at once, no stable-run reset',
+    { ...base, childShutdown: 'immediate', resetAfterMs: false },
+  ],
 ];
 
-const initialContext: ModelContext = {
-  failures: 0,
-  restarts: 0,
-  reloadPending: false,
-  messagesPending: false,
-};
-
-/** The supervisor's expected behaviour for one restart type, as a graph-walkable machine. */
-function expectedBehaviour(restart: RestartType) {
-  /** An outcome: nothing changes any more, whatever happens. */
-  const outcome = {
-    entry: 'forget' as const,
-    on: Object.fromEntries(MODEL_EVENTS.map((type) => [type, { actions: 'nothing' as const }])),
-  };
-  return setup({
-    types: { context: {} as ModelContext, events: {} as ModelEvent },
-    guards: {
-      restartsAfterError: () => restart !== 'temporary',
-      restartsAfterCompletion: () => restart === 'permanent',
-      limitReached: ({ context }) => context.restarts >= MAX_RESTARTS,
-      hasFailures: ({ context }) => context.failures > 0,
-    },
-    actions: {
-      // Self-transitions need an action, or the graph does not list their event.
-      nothing: () => {},
-      countFailure: assign({ failures: ({ context }) => context.failures + 1 }),
-      restart: assign({
-        restarts: ({ context }) => context.restarts + 1,
-        reloadPending: false,
-        messagesPending: false,
-      }),
-      resetFailures: assign({ failures: 0 }),
-      queueReload: assign({ reloadPending: true }),
-      queueMessage: assign({ messagesPending: true }),
-      // Outcomes forget the counters, so each outcome is one state of the graph.
-      forget: assign(() => ({ ...initialContext })),
-    },
-  }).createMachine({
-    id: 'expected',
-    context: { ...initialContext },
-    initial: 'running',
-    states: {
-      running: {
-        initial: 'active',
-        states: {
-          active: {
-            on: {
-              CHILD_ERROR: [
-                { guard: not('restartsAfterError'), target: '#expected.failed' },
-                { guard: 'limitReached', target: '#expected.failed' },
-                { target: '#expected.backingOff', actions: 'countFailure' },
-              ],
-              CHILD_DONE: [
-                { guard: not('restartsAfterCompletion'), target: '#expected.completed' },
-                { guard: 'limitReached', target: '#expected.failed' },
-                { target: '#expected.backingOff', actions: 'countFailure' },
-              ],
-              // The next timer is the stable-run reset.
-              TIMER: [{ guard: 'hasFailures', actions: 'resetFailures' }, { actions: 'nothing' }],
-              SHUTDOWN: 'stopping',
-              FORCE_SHUTDOWN: '#expected.forced',
-              RELOAD: { actions: 'nothing' },
-              CUSTOM: { actions: 'nothing' },
-            },
-          },
-          stopping: {
-            on: {
-              CHILD_ERROR: '#expected.stopped',
-              CHILD_DONE: '#expected.stopped',
-              // The next timer is the end of the grace period.
-              TIMER: '#expected.forced',
-              SHUTDOWN: { actions: 'nothing' },
-              FORCE_SHUTDOWN: '#expected.forced',
-              RELOAD: { actions: 'nothing' },
-              CUSTOM: { actions: 'nothing' },
-            },
-          },
-        },
-      },
-      backingOff: {
-        on: {
-          // No child runs: the previous run's late outcome changes nothing.
-          CHILD_ERROR: { actions: 'nothing' },
-          CHILD_DONE: { actions: 'nothing' },
-          // The next timer is the end of the backoff wait.
-          TIMER: { target: 'running', actions: 'restart' },
-          SHUTDOWN: 'stopped',
-          FORCE_SHUTDOWN: 'stopped',
-          RELOAD: { actions: 'queueReload' },
-          CUSTOM: { actions: 'queueMessage' },
-        },
-      },
-      stopped: outcome,
-      forced: outcome,
-      completed: outcome,
-      failed: outcome,
-    },
+const replay = (options: SupervisorOptions) => (path: ModelPath<SupervisorModelContext>) =>
+  replaySupervisorPath(path, (clock) => {
+    const child = createTestChild({ clock });
+    return { actor: createActor(createSupervisor(child.logic, options), { clock }), child };
   });
-}
 
-type ModelSnapshot = SnapshotFrom<ReturnType<typeof expectedBehaviour>>;
-
-/** The real supervisor, its child, and what the child must have received so far. */
-function createWorld(restart: RestartType) {
-  const clock = new SimulatedClock();
-  const probe = processProbe({ onShutdown: 'ignore' });
-  const actor = createActor(
-    createSupervisor(probe.logic, {
-      restart,
-      backoff: { initialMs: INITIAL_MS, maxMs: MAX_MS, factor: 2 },
-      maxRestarts: { count: MAX_RESTARTS, withinMs: MAX_TIMER_MS },
-      resetAfterMs: RESET_AFTER_MS,
-      shutdownTimeoutMs: GRACE_MS,
-    }),
-    { clock },
-  );
-  const errors: unknown[] = [];
-  actor.subscribe({ error: (error) => errors.push(error) });
-  actor.start();
-  return {
-    restart,
-    clock,
-    probe,
-    actor,
-    errors,
-    /** The model state before the step being run. */
-    model: undefined as ModelSnapshot | undefined,
-    /** Per run: reloads and messages it must have received. */
-    expectedReloads: [0],
-    expectedMessages: [[]] as EventObject[][],
-    pendingReload: false,
-    pendingMessages: [] as EventObject[],
-    sequence: 0,
-    send(event: SupervisorEvent) {
-      actor.send(event);
-    },
-  };
-}
-
-type World = ReturnType<typeof createWorld>;
-
-const lastIndex = (world: World) => world.expectedReloads.length - 1;
-
-/** Runs one model event against the real supervisor. */
-async function perform(world: World, type: ModelEvent['type']): Promise<void> {
-  const before = world.model;
-  if (!before) throw new Error('no model state before the event');
-  const run = world.probe.last;
-  switch (type) {
-    case 'CHILD_ERROR':
-      run.fail(new Error(`run ${run.index} failed`));
-      break;
-    case 'CHILD_DONE':
-      run.succeed(`output of run ${run.index}`);
-      break;
-    case 'TIMER': {
-      const waits = before.matches('backingOff')
-        ? expectedDelay(before.context.failures)
-        : before.matches({ running: 'active' })
-          ? RESET_AFTER_MS
-          : before.matches({ running: 'stopping' })
-            ? GRACE_MS
-            : 60_000;
-      // Nothing may happen a millisecond early.
-      const snapshot = world.actor.getSnapshot();
-      await advance(world.clock, waits - 1);
-      expect(world.actor.getSnapshot().value).toEqual(snapshot.value);
-      expect(world.actor.getSnapshot().context.failures).toBe(snapshot.context.failures);
-      expect(world.probe.runs).toHaveLength(world.expectedReloads.length);
-      await advance(world.clock, 1);
-      break;
-    }
-    case 'SHUTDOWN':
-      world.send({ type: 'shutdown' });
-      break;
-    case 'FORCE_SHUTDOWN':
-      world.send({ type: 'shutdown', force: true });
-      break;
-    case 'RELOAD':
-      world.send({ type: 'reload' });
-      if (before.matches({ running: 'active' })) world.expectedReloads[lastIndex(world)]! += 1;
-      if (before.matches('backingOff')) world.pendingReload = true;
-      break;
-    case 'CUSTOM': {
-      const message = { type: 'custom', sequence: ++world.sequence };
-      world.send(message);
-      if (before.matches('running')) world.expectedMessages[lastIndex(world)]!.push(message);
-      if (before.matches('backingOff')) world.pendingMessages.push(message);
-      break;
-    }
-  }
-  await settle();
-}
-
-/** After a step: the new model state must describe the real supervisor and its child. */
-function check(world: World, model: ModelSnapshot): void {
-  const before = world.model;
-  if (before?.matches('backingOff') && model.matches('running')) {
-    world.expectedReloads.push(world.pendingReload ? 1 : 0);
-    world.expectedMessages.push(world.pendingMessages);
-    world.pendingReload = false;
-    world.pendingMessages = [];
-  }
-  world.model = model;
-
-  const snapshot = world.actor.getSnapshot();
-  const { runs } = world.probe;
-  const last = world.probe.last;
-
-  // The child: started once per expected run, received exactly what it should have.
-  expect(runs).toHaveLength(world.expectedReloads.length);
-  expect(runs.map((run) => run.reloads.length)).toEqual(world.expectedReloads);
-  expect(runs.map((run) => run.messages)).toEqual(world.expectedMessages);
-  expect(new Set(runs.map((run) => run.actor)).size).toBe(runs.length);
-
-  // Only a running supervisor has a live child, and only the latest run.
-  const running = model.matches('running');
-  expect(world.probe.live()).toEqual(running ? [last] : []);
-  expect(runs.slice(0, -1).every((run) => run.signal.aborted)).toBe(true);
-
-  if (running || model.matches('backingOff')) {
-    expect(snapshot.status).toBe('active');
-    expect(snapshot.context).toMatchObject({
-      failures: model.context.failures,
-      restarts: model.context.restarts,
-    });
-    expect(snapshot.context.pendingMessages).toBe(
-      (model.context.reloadPending ? 1 : 0) + (model.context.messagesPending ? 1 : 0) > 0
-        ? snapshot.context.pendingMessages || -1
-        : 0,
-    );
-    expect(world.errors).toEqual([]);
-  }
-
-  if (model.matches({ running: 'active' })) {
-    expect(snapshot.matches({ running: 'active' })).toBe(true);
-    expect(last.signal.aborted).toBe(false);
-    expect(hostedRuns(snapshot).child).toBe(last.actor);
-  } else if (model.matches({ running: 'stopping' })) {
-    expect(snapshot.matches({ running: 'stopping' })).toBe(true);
-    expect(last.signal.aborted).toBe(true);
-  } else if (model.matches('backingOff')) {
-    expect(snapshot.matches({ backingOff: 'waiting' })).toBe(true);
-    expect(snapshot.context.nextDelayMs).toBe(expectedDelay(model.context.failures));
-    expect(hostedRuns(snapshot)).toEqual({});
-  } else if (model.matches('failed')) {
-    expect(snapshot.status).toBe('error');
-    expect(world.errors).toHaveLength(1);
-    const error = world.errors[0] as SupervisorError;
-    expect(error).toBeInstanceOf(SupervisorError);
-    expect(error.reason).toBe(world.restart === 'temporary' ? 'temporary' : 'max-restarts');
-    expect(hostedRuns(snapshot)).toEqual({});
-  } else {
-    const reason = model.matches('completed')
-      ? 'completed'
-      : model.matches('forced')
-        ? 'forced'
-        : 'shutdown';
-    expect(snapshot.status).toBe('done');
-    expect((snapshot.output as SupervisorOutput).reason).toBe(reason);
-    if (reason === 'completed') {
-      expect((snapshot.output as SupervisorOutput).output).toBe(`output of run ${last.index}`);
-    }
-    expect(world.errors).toEqual([]);
-  }
-}
-
-/** The model's states, by the keys `path.test` matches them with. */
-const STATE_KEYS = [
-  'running.active',
-  'running.stopping',
-  'backingOff',
-  'stopped',
-  'forced',
-  'completed',
-  'failed',
-] as const;
-type StateKey = (typeof STATE_KEYS)[number];
-
-/**
- * One path per transition of the model: a state is identified by the transition that reached
- * it, so the shortest paths end with every (state, event) pair once.
- */
-function pathsThroughEveryTransition(restart: RestartType) {
-  const model = createTestModel(expectedBehaviour(restart), {
-    serializeTransition: (_state, event, previous) =>
-      event && previous ? ` via ${event.type} from ${serializeSnapshot(previous)}` : '',
-  });
-  return model.getShortestPaths();
-}
-
-/** The (state, event) pairs the paths take, as `state --EVENT-->`. */
-function coveredPairs(paths: ReturnType<typeof pathsThroughEveryTransition>): Set<string> {
+/** The (phase, event type) pairs the paths take. */
+function coveredPairs(paths: ReadonlyArray<ModelPath<SupervisorModelContext>>): Set<string> {
   const pairs = new Set<string>();
   for (const path of paths) {
     for (let i = 1; i < path.steps.length; i++) {
-      const from = path.steps[i - 1]!.state as ModelSnapshot;
-      const key = STATE_KEYS.find((k) =>
-        from.matches(k as Parameters<ModelSnapshot['matches']>[0]),
-      );
-      pairs.add(`${key} --${path.steps[i]!.event.type}-->`);
+      pairs.add(`${path.steps[i - 1]!.state.context.phase} --${path.steps[i]!.event.type}-->`);
     }
   }
   return pairs;
 }
 
-const REACHABLE: Record<RestartType, readonly StateKey[]> = {
-  transient: [
-    'running.active',
-    'running.stopping',
-    'backingOff',
-    'stopped',
-    'forced',
-    'completed',
-    'failed',
-  ],
-  permanent: ['running.active', 'running.stopping', 'backingOff', 'stopped', 'forced', 'failed'],
-  temporary: ['running.active', 'running.stopping', 'stopped', 'forced', 'completed', 'failed'],
-};
+describe.each(CASES)('supervisor model (%s)', (_, options) => {
+  const model = createSupervisorModel(options);
+  const paths = getModelPaths(model, { coverage: 'transitions' });
 
-describe.each(['transient', 'permanent', 'temporary'] as const)(
-  'supervisor model (restart: %s)',
-  (restart) => {
-    const paths = pathsThroughEveryTransition(restart);
+  it('reaches every state the options allow, each with every event it takes', () => {
+    const pairs = coveredPairs(paths);
+    const reached = new Set(paths.flatMap((path) => path.steps.map((s) => s.state.context.phase)));
+    const backsOff = options.restart !== 'temporary' && options.backoff?.initialMs !== 0;
+    const drains = options.childShutdown !== 'immediate';
+    expect([...reached].sort()).toEqual(
+      SUPERVISOR_PHASES.filter(
+        (phase) => (backsOff || phase !== 'backingOff') && (drains || phase !== 'running.stopping'),
+      ).sort(),
+    );
+    for (const phase of reached) {
+      const node = model.getStateNodeById(`supervisorModel:${phase.replace('.', ':')}`);
+      for (const event of node.ownEvents) expect(pairs).toContain(`${phase} --${event}-->`);
+    }
+  });
 
-    // Events sent to a supervisor that has stopped make XState warn; that is expected here.
-    let warn: ReturnType<typeof vi.spyOn> | undefined;
-    beforeAll(() => {
-      warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    });
-    afterAll(() => warn?.mockRestore());
+  it.each(paths.map((path) => [path.description, path] as const))('%s', async (_, path) => {
+    await replay(options)(path);
+  });
+});
 
-    it('covers every reachable state with every event', () => {
-      const pairs = coveredPairs(paths);
-      for (const state of REACHABLE[restart]) {
-        for (const event of MODEL_EVENTS) expect(pairs).toContain(`${state} --${event}-->`);
-      }
-    });
+/**
+ * Behaviour that is easy to get subtly wrong, along paths that show it: the model says it, and
+ * the real supervisor does it.
+ */
+describe('supervisor model: healthy reports, failed starts, the restart window', () => {
+  const options = { ...base, maxRestarts: { count: 2, withinMs: 1_500 } };
+  const model = createSupervisorModel(options, { maxRuns: 5 });
+  const along = (events: SupervisorModelEvent[]) => getPathsFromEvents(model, events)[0]!;
+  const cases: ReadonlyArray<[string, SupervisorModelEvent[], Partial<SupervisorModelContext>]> = [
+    [
+      'a healthy report resets the failure count: the next failure waits initialMs',
+      [
+        { type: 'childFails' },
+        { type: 'advance' },
+        { type: 'childReportsHealthy' },
+        { type: 'childFails' },
+      ],
+      { phase: 'backingOff', failures: 1, backoffMs: 100 },
+    ],
+    [
+      'a restart whose run fails at once keeps the reload and messages for the run after it',
+      [
+        { type: 'childFails' },
+        { type: 'reload' },
+        { type: 'message' },
+        { type: 'restartFails' },
+        { type: 'message' },
+        { type: 'advance' },
+      ],
+      { phase: 'running.active', runs: 3, restarts: 2, failures: 2 },
+    ],
+    [
+      'a restart is counted at the failure and leaves the window withinMs after it',
+      [
+        { type: 'childFails' }, // at 0: counted until 1,500
+        { type: 'advance' },
+        { type: 'childFails' }, // at 100: counted until 1,600
+        { type: 'advance' },
+        { type: 'advance', ms: 1_250 }, // at 1,550 one restart is left in the window
+        { type: 'childFails' },
+      ],
+      { phase: 'backingOff', windowMs: [50, 1_500] },
+    ],
+  ];
 
-    it.each(paths.map((path) => [path.description, path] as const))('%s', async (_, path) => {
-      const world = createWorld(restart);
-      await settle();
-      await path.test({
-        states: Object.fromEntries(
-          STATE_KEYS.map((key) => [key, (state: ModelSnapshot) => check(world, state)]),
-        ),
-        events: Object.fromEntries(MODEL_EVENTS.map((type) => [type, () => perform(world, type)])),
-      });
-      world.actor.stop();
-    });
-  },
-);
+  it.each(cases)('%s (the model)', (_, events, expected) => {
+    expect(along(events).state.context).toMatchObject(expected);
+  });
+
+  it.each(cases)('%s (the real supervisor)', async (_, events) => {
+    await replay(options)(along(events));
+  });
+});

@@ -16,6 +16,7 @@ import {
   sendParent,
   setup,
 } from 'xstate';
+import { childSetMembers } from '../../src/actors/childHost.js';
 import { fromProcess } from '../../src/actors/fromProcess.js';
 import { idle } from '../../src/actors/idle.js';
 import { SupervisorError } from '../../src/errors.js';
@@ -620,4 +621,22 @@ it('keeps types happy at runtime: assign and createMachine are used by the user'
   actor.send({ type: 'inc' });
   expect(actor.getSnapshot().status).toBe('active');
   actor.stop();
+});
+
+describe('the child host as seen from outside', () => {
+  it('lists each child with its status, failures, restarts and delay', async () => {
+    const probe = processProbe({ onStart: (r) => r.index === 0 && r.fail(new Error('down')) });
+    const clock = new SimulatedClock();
+    const actor = createActor(createSupervisor(probe.logic, { backoff: { initialMs: 300 } }), {
+      clock,
+    }).start();
+    await settle();
+    const host = actor.getSnapshot().children.children as AnyActorRef;
+    expect(childSetMembers(host)).toEqual([
+      { id: 'child', status: 'backingOff', ref: null, failures: 1, restarts: 0, delayMs: 300 },
+    ]);
+    await advance(clock, 300);
+    expect(childSetMembers(host)?.[0]).toMatchObject({ status: 'running', restarts: 1 });
+    actor.stop();
+  });
 });

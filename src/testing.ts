@@ -1,0 +1,65 @@
+/**
+ * xstate-supervisor/testing: deterministic tests of supervised apps.
+ *
+ * A clock driver over XState's `SimulatedClock` (`TestClock`), a child a test controls run by
+ * run (`createTestChild`), models of the supervisor and the group that `xstate/graph` walks
+ * (`createSupervisorModel`, `createGroupModel`), and replays that check each generated path on
+ * the real machines (`replaySupervisorPath`, `replayGroupPath`). Browser-safe, and free of any
+ * test framework: failures are thrown as `ReplayMismatch` errors.
+ */
+
+export {
+  ADVANCE_MAX_TIMERS,
+  SETTLE_MAX_TURNS,
+  SETTLE_QUIET_TURNS,
+  TestClock,
+} from './testing/clock.js';
+export {
+  createGroupModel,
+  GROUP_PHASES,
+  type GroupModel,
+  type GroupModelChild,
+  type GroupModelChildOptions,
+  type GroupModelChildStatus,
+  type GroupModelContext,
+  type GroupModelEvent,
+  type GroupModelGroupOptions,
+  type GroupModelOptions,
+  type GroupModelRound,
+  type GroupPhase,
+  groupNextTimerMs,
+} from './testing/groupModel.js';
+export { getModelPaths, type ModelPathOptions } from './testing/paths.js';
+export { type ModelPath, phaseOf, ReplayMismatch } from './testing/replay.js';
+export {
+  describeGroupContext,
+  type GroupReplaySystem,
+  replayGroupPath,
+} from './testing/replayGroup.js';
+export {
+  describeSupervisorContext,
+  REPLAY_MESSAGE,
+  replaySupervisorPath,
+  type SupervisorReplaySystem,
+} from './testing/replaySupervisor.js';
+export {
+  createSupervisorModel,
+  SUPERVISOR_PHASES,
+  type SupervisorModel,
+  type SupervisorModelContext,
+  type SupervisorModelEvent,
+  type SupervisorModelOptions,
+  type SupervisorPhase,
+  supervisorNextTimerMs,
+} from './testing/supervisorModel.js';
+export {
+  createTestChild,
+  HEALTHY_EVENT,
+  type RunEnding,
+  type RunPlan,
+  type TestChild,
+  type TestChildLogic,
+  type TestChildOptions,
+  type TestChildSnapshot,
+  type TestRun,
+} from './testing/testChild.js';

@@ -1,0 +1,328 @@
+/**
+ * `createTestChild`: a child for supervisors and groups that a test controls run by run.
+ *
+ * Every start of the child is a run, numbered from 1, and recorded: its input, when it started
+ * and ended, how it ended, the reloads and messages it received and whether it was asked to
+ * shut down. What a run does is up to the test, either planned ahead by run number (fail or
+ * complete as soon as it starts, report healthy, hang on shutdown) or done on the spot
+ * (`child.run(2).fail()`). The logic is plain XState actor logic that handles `shutdown` itself,
+ * so supervisors and groups stop it gracefully and wait for it.
+ */
+import type {
+  ActorLogic,
+  AnyActorRef,
+  AnyEventObject,
+  NonReducibleUnknown,
+  Snapshot,
+} from 'xstate';
+import { HEALTHY } from '../actors/childHost.js';
+import { markShutdownAware } from '../actors/shutdownAware.js';
+
+/** The event a child sends its parent to say it is healthy (see {@link RunPlan.start}). */
+export const HEALTHY_EVENT: typeof HEALTHY = HEALTHY;
+
+/** Internal events: the test ends a run or makes it report healthy. */
+export const TEST_CHILD_FAIL = 'xstate.testChild.fail';
+export const TEST_CHILD_COMPLETE = 'xstate.testChild.complete';
+export const TEST_CHILD_HEALTHY = 'xstate.testChild.healthy';
+export const TEST_CHILD_FINISH = 'xstate.testChild.finish';
+
+/** What a run does by itself. */
+export interface RunPlan {
+  /**
+   * What the run does as soon as it has started: `'serve'` (default) runs until told otherwise;
+   * `'fail'` fails and `'complete'` completes before its start has returned (as a child that
+   * throws at once); `'healthy'` sends its parent `{ type: 'supervisor.healthy' }` right after
+   * its start, and then serves.
+   */
+  start?: 'serve' | 'fail' | 'complete' | 'healthy';
+  /** On `shutdown`: `'finish'` (default) completes at once; `'hang'` keeps running until the test ends it. */
+  shutdown?: 'finish' | 'hang';
+  /** The error a planned failure fails with. Default `new Error('run <n> failed')`. */
+  error?: unknown;
+  /** The output a planned completion completes with. Default `'run <n> completed'`. */
+  output?: unknown;
+}
+
+/** How a run ended. */
+export type RunEnding =
+  /** It failed (planned, or the test called `fail`). */
+  | 'failed'
+  /** It completed on its own (planned, or the test called `complete`). */
+  | 'completed'
+  /** It finished after being sent `shutdown`. */
+  | 'shut down'
+  /** Its parent stopped it (a forced stop, or a child that outlived its grace period). */
+  | 'stopped';
+
+/** One run of a test child: what it got, and how to end it. */
+export interface TestRun {
+  /** 1 for the first run. */
+  readonly number: number;
+  /** The input the run was started with. */
+  readonly input: unknown;
+  /** The run's actor. */
+  readonly actor: AnyActorRef;
+  /** When it started, by the `clock` given to {@link createTestChild} (else `undefined`). */
+  readonly startedAt: number | undefined;
+  /** How it ended, or `null` while it runs. */
+  readonly ending: RunEnding | null;
+  /** When it ended, by the clock (else `undefined`). */
+  readonly endedAt: number | undefined;
+  /** Reload events received. */
+  readonly reloads: number;
+  /** Other events received (not `shutdown`, `reload` or XState's own), in order. */
+  readonly messages: readonly AnyEventObject[];
+  /** It was sent `shutdown`. */
+  readonly askedToShutDown: boolean;
+  /** The run is still going. */
+  readonly live: boolean;
+  /** Makes the run fail now (nothing happens when it has ended). */
+  fail(error?: unknown): void;
+  /** Makes the run complete now with `output`. */
+  complete(output?: unknown): void;
+  /** Makes the run send its parent `{ type: 'supervisor.healthy' }`. */
+  reportHealthy(): void;
+  /** Ends a run that hangs on shutdown, as if it had finished its clean-up. */
+  finishShutdown(output?: unknown): void;
+}
+
+/** Options of {@link createTestChild}. */
+export interface TestChildOptions {
+  /**
+   * What each run does by itself, by run number (1 for the first run): a record, or a function
+   * of the run number. Runs without a plan serve until the test ends them.
+   */
+  runs?: Readonly<Record<number, RunPlan>> | ((run: number) => RunPlan | undefined);
+  /** A clock (the actor's `SimulatedClock`) to time-stamp starts and ends with. */
+  clock?: { now(): number };
+}
+
+/** The snapshot of a test child's run. */
+export type TestChildSnapshot = Snapshot<unknown> & { input: unknown };
+
+/** The actor logic of a test child. */
+export type TestChildLogic = ActorLogic<
+  TestChildSnapshot,
+  AnyEventObject,
+  NonReducibleUnknown,
+  // biome-ignore lint/suspicious/noExplicitAny: any actor system, as XState's own creators
+  any
+>;
+
+/** A test child: its logic, to supervise, and its runs, to check and drive. */
+export interface TestChild {
+  /** The actor logic to give a supervisor or group. */
+  readonly logic: TestChildLogic;
+  /** Every run so far, first run first. */
+  readonly runs: readonly TestRun[];
+  /** The latest run, or `undefined` before the first start. */
+  readonly last: TestRun | undefined;
+  /** Run number `number` (1 for the first); throws when it has not started. */
+  run(number: number): TestRun;
+  /** The runs still going. */
+  live(): TestRun[];
+  /** Plans what run `number` does, for a run not started yet (overrides `options.runs`). */
+  plan(number: number, plan: RunPlan): void;
+}
+
+interface RunRecord {
+  number: number;
+  input: unknown;
+  actor: AnyActorRef;
+  startedAt: number | undefined;
+  ending: RunEnding | null;
+  endedAt: number | undefined;
+  reloads: number;
+  messages: AnyEventObject[];
+  askedToShutDown: boolean;
+  plan: RunPlan;
+}
+
+/**
+ * Creates a controllable child: actor logic whose every run is recorded, and which the test
+ * makes fail, complete, hang on shutdown or report healthy, by run number.
+ *
+ * @example
+ *
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { createSupervisor } from 'xstate-supervisor';
+ * import { createTestChild, TestClock } from 'xstate-supervisor/testing';
+ *
+ * // Runs 1 and 2 fail at once; run 3 serves and hangs when asked to shut down.
+ * const api = createTestChild({
+ *   runs: { 1: { start: 'fail' }, 2: { start: 'fail' }, 3: { shutdown: 'hang' } },
+ * });
+ * const clock = new TestClock();
+ * const actor = createActor(createSupervisor(api.logic), { clock }).start();
+ * await clock.advance(600); // 200 ms, then 400 ms of backoff
+ * api.runs.map((run) => run.ending); // ['failed', 'failed', null]
+ * api.run(3).fail(); // and the supervisor backs off again
+ * ```
+ */
+export function createTestChild(options: TestChildOptions = {}): TestChild {
+  const { clock } = options;
+  const records: RunRecord[] = [];
+  const byActor = new WeakMap<AnyActorRef, RunRecord>();
+  const planned = new Map<number, RunPlan>();
+  const planOf = (number: number): RunPlan => {
+    const explicit = planned.get(number);
+    if (explicit) return explicit;
+    const { runs } = options;
+    return (typeof runs === 'function' ? runs(number) : runs?.[number]) ?? {};
+  };
+  const now = () => clock?.now();
+  const end = (record: RunRecord, ending: RunEnding) => {
+    record.ending = ending;
+    record.endedAt = now();
+  };
+  const sendIfLive = (record: RunRecord, event: AnyEventObject) => {
+    if (record.ending === null && record.actor.getSnapshot().status === 'active') {
+      record.actor.send(event);
+    }
+  };
+  const healthy = (record: RunRecord) => {
+    if (record.ending !== null) return;
+    record.actor._parent?.send({ type: HEALTHY_EVENT });
+  };
+
+  const logic: TestChildLogic = {
+    transition(snapshot, event, scope) {
+      if (snapshot.status !== 'active') return snapshot;
+      const record = byActor.get(scope.self);
+      if (!record) return snapshot;
+      const ended = { ...snapshot, input: undefined };
+      switch (event.type) {
+        case TEST_CHILD_FAIL:
+          end(record, 'failed');
+          return { ...ended, status: 'error', error: event.error };
+        case TEST_CHILD_COMPLETE:
+          end(record, 'completed');
+          return { ...ended, status: 'done', output: event.output };
+        case TEST_CHILD_FINISH:
+          end(record, 'shut down');
+          return { ...ended, status: 'done', output: event.output };
+        case 'xstate.stop':
+          end(record, 'stopped');
+          return { ...ended, status: 'stopped' };
+        case 'shutdown':
+          record.askedToShutDown = true;
+          if (record.plan.shutdown === 'hang') return snapshot;
+          end(record, 'shut down');
+          return { ...ended, status: 'done', output: record.plan.output };
+        case 'reload':
+          record.reloads++;
+          return snapshot;
+        default:
+          if (!event.type.startsWith('xstate.')) record.messages.push(event);
+          return snapshot;
+      }
+    },
+    start(snapshot, { self }) {
+      if (snapshot.status !== 'active') return;
+      const number = records.length + 1;
+      const record: RunRecord = {
+        number,
+        input: snapshot.input,
+        actor: self,
+        startedAt: now(),
+        ending: null,
+        endedAt: undefined,
+        reloads: 0,
+        messages: [],
+        askedToShutDown: false,
+        plan: planOf(number),
+      };
+      records.push(record);
+      byActor.set(self, record);
+      const { plan } = record;
+      // Sent to itself during the start, a failure or completion ends the run before its start
+      // returns, as a child that throws at once.
+      if (plan.start === 'fail') {
+        self.send({
+          type: TEST_CHILD_FAIL,
+          error: plan.error ?? new Error(`run ${number} failed`),
+        });
+      } else if (plan.start === 'complete') {
+        self.send({ type: TEST_CHILD_COMPLETE, output: plan.output ?? `run ${number} completed` });
+      } else if (plan.start === 'healthy') {
+        queueMicrotask(() => healthy(record));
+      }
+    },
+    getInitialSnapshot: (_scope, input) => ({
+      status: 'active',
+      output: undefined,
+      error: undefined,
+      input,
+    }),
+    getPersistedSnapshot: (snapshot) => snapshot,
+  };
+
+  const views = new WeakMap<RunRecord, TestRun>();
+  const view = (record: RunRecord): TestRun => {
+    let run = views.get(record);
+    if (run) return run;
+    run = {
+      number: record.number,
+      input: record.input,
+      actor: record.actor,
+      get startedAt() {
+        return record.startedAt;
+      },
+      get ending() {
+        return record.ending;
+      },
+      get endedAt() {
+        return record.endedAt;
+      },
+      get reloads() {
+        return record.reloads;
+      },
+      get messages() {
+        return record.messages;
+      },
+      get askedToShutDown() {
+        return record.askedToShutDown;
+      },
+      get live() {
+        return record.ending === null && record.actor.getSnapshot().status === 'active';
+      },
+      fail: (error = new Error(`run ${record.number} failed`)) =>
+        sendIfLive(record, { type: TEST_CHILD_FAIL, error }),
+      complete: (output = `run ${record.number} completed`) =>
+        sendIfLive(record, { type: TEST_CHILD_COMPLETE, output }),
+      reportHealthy: () => healthy(record),
+      finishShutdown: (output) => sendIfLive(record, { type: TEST_CHILD_FINISH, output }),
+    };
+    views.set(record, run);
+    return run;
+  };
+
+  return {
+    logic: markShutdownAware(logic),
+    get runs() {
+      return records.map(view);
+    },
+    get last() {
+      const record = records.at(-1);
+      return record ? view(record) : undefined;
+    },
+    run(number) {
+      const record = records[number - 1];
+      if (!record) {
+        throw new Error(
+          `test child: run ${number} has not started (${records.length} run${records.length === 1 ? '' : 's'} so far)`,
+        );
+      }
+      return view(record);
+    },
+    live: () => records.filter((record) => view(record).live).map(view),
+    plan(number, plan) {
+      if (number <= records.length) {
+        throw new Error(`test child: run ${number} has already started; plan it before it starts`);
+      }
+      planned.set(number, plan);
+    },
+  };
+}

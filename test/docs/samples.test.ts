@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, renderSample, SAMPLE_PAGES, samplesOf } from '../../scripts/samples.js';
+
+describe('docs: code samples', () => {
+  const samples = SAMPLE_PAGES.flatMap((page) =>
+    samplesOf(readFileSync(resolve(ROOT, page), 'utf8')).map((sample) => ({ page, ...sample })),
+  );
+
+  it('every page with samples includes some', () => {
+    for (const page of SAMPLE_PAGES) expect(samples.some((s) => s.page === page)).toBe(true);
+  });
+
+  it.each(samples.map((s) => [`${s.page} (${s.file})`, s] as const))(
+    '%s shows the file the suite runs',
+    (_, { page, file, found, wanted }) => {
+      expect(found, `${page} differs from ${file}; run \`npm run docs:samples\``).toBe(wanted);
+    },
+  );
+
+  it('shows imports of the package and leaves out the lines marked docs-hide', () => {
+    const source = [
+      "import { createSupervisor } from '../../src/index.js';",
+      "import { createTestChild } from '../../../src/testing.js';",
+      "import { createApp } from '../../../examples/testing/app.js';",
+      "import { PENDING } from '../../support/pending.js'; // docs-hide",
+      'createApp();',
+      '',
+    ].join('\n');
+    expect(renderSample(source)).toBe(
+      [
+        '',
+        '```ts',
+        "import { createSupervisor } from 'xstate-supervisor';",
+        "import { createTestChild } from 'xstate-supervisor/testing';",
+        "import { createApp } from './app.js';",
+        'createApp();',
+        '```',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('the recipe’s test file is a complete file under 40 lines', () => {
+    const app = samples.find((s) => s.file === 'test/docs/testing/app.test.ts');
+    expect(app?.wanted.split('\n').length).toBeLessThan(40 + 3);
+    expect(app?.wanted).toContain("from 'vitest'");
+  });
+});
