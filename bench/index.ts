@@ -8,6 +8,7 @@
  * npm run bench -- --quick            # smaller sizes, prints only
  * npm run bench -- --quick --write    # smaller sizes, writes too
  * npm run bench -- --only=throughput,memory
+ * npm run bench -- --only=logs              # xsup against concurrently
  * ```
  */
 import { cpus, loadavg, platform, arch as processorArch, totalmem } from 'node:os';
@@ -15,6 +16,7 @@ import { resolve } from 'node:path';
 import { runGroup } from './group.js';
 import { type BenchOptions, collectGarbage, type Row } from './harness.js';
 import { runLatency } from './latency.js';
+import { runLogs } from './logs.js';
 import { runMemory } from './memory.js';
 import { runReload } from './reload.js';
 import { type Environment, writeReport } from './report.js';
@@ -33,6 +35,7 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   timers: runTimers,
   latency: runLatency,
   memory: runMemory,
+  logs: runLogs,
 };
 
 async function main(): Promise<void> {

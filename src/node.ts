@@ -6,6 +6,7 @@
  * health endpoints (`startHealthServer`) and the Stately inspector relay (`startInspector`).
  */
 
+export * from './index.js';
 export {
   CHILD_PROCESS_EXITED,
   CHILD_PROCESS_FAILED,
@@ -22,7 +23,7 @@ export {
   fromChildProcess,
   type LineWriter,
   MAX_LINE_LENGTH,
-} from './actors/fromChildProcess.js';
+} from './node/fromChildProcess.js';
 export {
   fromSignals,
   SIGNAL_RECEIVED,
@@ -31,8 +32,7 @@ export {
   type SignalsActorLogic,
   type SignalsOptions,
   type SignalsSnapshot,
-} from './actors/fromSignals.js';
-export * from './index.js';
+} from './node/fromSignals.js';
 export {
   type HealthEntry,
   type HealthServer,
@@ -46,9 +46,11 @@ export {
   InspectorUnavailableError,
   startInspector,
 } from './node/inspector.js';
+export { ListenError } from './node/ports.js';
 export {
   EXIT_FAILURE,
   EXIT_OK,
+  EXIT_STARTUP,
   formatErrorChain,
   type RunMainOptions,
   runMain,

@@ -12,6 +12,7 @@ import type { AnyActorRef, Subscription } from 'xstate';
 import { HOST_EVENT_PREFIX } from './actors/childHost.js';
 import { isTrusted } from './actors/guard.js';
 import { formatLifecycleEvent, type LifecycleEvent } from './lifecycle.js';
+import { checkOptions, invalidOption } from './policy/options.js';
 
 const LIFECYCLE_TYPES = new Set<string>([
   'child.started',
@@ -151,7 +152,8 @@ export function lifecycleLevel(event: LifecycleEvent): LogLevel {
 
 /**
  * Creates a handler for {@link observeLifecycle} that logs each event: as one readable line
- * on stderr by default, as JSON lines, or through a logger such as console or pino.
+ * on stderr by default, as JSON lines, or through a logger such as console or pino. Unknown
+ * option keys and unusable values throw a `TypeError` naming the option.
  *
  * @example
  *
@@ -168,7 +170,7 @@ export function lifecycleLevel(event: LifecycleEvent): LogLevel {
 export function createLifecycleLogger(
   options: LifecycleLoggerOptions = {},
 ): (event: LifecycleEvent) => void {
-  const { format = 'text', silent = false, now = () => new Date() } = options;
+  const { format = 'text', silent = false, now = () => new Date() } = checkLoggerOptions(options);
   if (silent) return () => {};
   if (typeof format === 'object' && format !== null) {
     return (event) => format[lifecycleLevel(event)](event, formatLifecycleEvent(event));
@@ -184,4 +186,40 @@ export function createLifecycleLogger(
   return (event) => {
     stream.write(`${formatLifecycleEvent(event)}\n`);
   };
+}
+
+/** Checks the options of {@link createLifecycleLogger}: known keys, and a value each can use. */
+function checkLoggerOptions(options: unknown): LifecycleLoggerOptions {
+  const owner = 'createLifecycleLogger';
+  const given = checkOptions(owner, 'options', options, ['format', 'stream', 'silent', 'now']);
+  const { format, stream, silent, now } = given;
+  const isLogger =
+    typeof format === 'object' &&
+    format !== null &&
+    ['info', 'warn', 'error'].every(
+      (level) => typeof (format as Record<string, unknown>)[level] === 'function',
+    );
+  if (format !== undefined && format !== 'text' && format !== 'json' && !isLogger) {
+    invalidOption(
+      owner,
+      'format',
+      format,
+      '"text", "json" or a logger with info, warn and error methods',
+    );
+  }
+  if (
+    stream !== undefined &&
+    (typeof stream !== 'object' ||
+      stream === null ||
+      typeof (stream as { write?: unknown }).write !== 'function')
+  ) {
+    invalidOption(owner, 'stream', stream, 'an object with a write(text) method');
+  }
+  if (silent !== undefined && typeof silent !== 'boolean') {
+    invalidOption(owner, 'silent', silent, 'true or false');
+  }
+  if (now !== undefined && typeof now !== 'function') {
+    invalidOption(owner, 'now', now, 'a function returning a Date');
+  }
+  return given as LifecycleLoggerOptions;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
@@ -82,6 +82,18 @@ describe('entry points', () => {
     ]) {
       expect(typeof (node as Record<string, unknown>)[name]).toBe('function');
       expect(core).not.toHaveProperty(name);
+    }
+  });
+
+  it('keeps Node-only code out of src/actors/: no Node built-in, no import from src/node/', () => {
+    const files = readdirSync('src/actors').filter((file) => file.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(3);
+    for (const file of files) {
+      const text = readFileSync(join('src/actors', file), 'utf8');
+      const imports = [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
+      for (const specifier of imports) {
+        expect(`${file} imports ${specifier}`).not.toMatch(/ imports (node:|\.\.\/node\/)/);
+      }
     }
   });
 });

@@ -10,10 +10,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AnyActorRef } from 'xstate';
-import { fromChildProcess, type LineWriter } from '../actors/fromChildProcess.js';
 import { formatLifecycleEvent, type LifecycleEvent } from '../lifecycle.js';
 import { createProcessGroup, type GroupChild } from '../machines/group.js';
-import { type HealthServer, startHealthServer } from '../node/health.js';
+import { fromChildProcess, type LineWriter } from '../node/fromChildProcess.js';
 import { EXIT_FAILURE, runMain } from '../node/runMain.js';
 import { lifecycleLevel, observeLifecycle } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
@@ -30,6 +29,7 @@ import {
   splitStartArgs,
 } from './formation.js';
 import { createOperations, isKeeper, type Operations } from './operations.js';
+import { failureTracker, jsonLines, oneLine } from './output.js';
 import { type ProcfileEntry, ProcfileError, readProcfile } from './procfile.js';
 import { remoteAction, remoteStatus, socketPath } from './remote.js';
 import { createStatusTracker, type StatusTracker } from './status.js';
@@ -235,17 +235,6 @@ export function procfileChildren(
   });
 }
 
-function jsonLines(out: LineWriter, name: string, stream: 'stdout' | 'stderr'): LineWriter {
-  return {
-    write(text: string) {
-      for (const line of text.split('\n')) {
-        if (line !== '')
-          out.write(`${JSON.stringify({ time: new Date().toISOString(), name, stream, line })}\n`);
-      }
-    },
-  };
-}
-
 function lifecycleWriter(io: CliIo, json: boolean, width: number): (event: LifecycleEvent) => void {
   const color = useColor(io);
   const tag = paint(`${'xsup'.padEnd(width)} | `, 90, color);
@@ -257,7 +246,7 @@ function lifecycleWriter(io: CliIo, json: boolean, width: number): (event: Lifec
       );
       return;
     }
-    const line = formatLifecycleEvent(event).replace(/^xsup[/:] ?/, '');
+    const line = oneLine(formatLifecycleEvent(event).replace(/^xsup[/:] ?/, ''));
     const level = lifecycleLevel(event);
     io.stdout.write(
       `${tag}${level === 'info' ? line : paint(line, level === 'error' ? 31 : 33, color)}\n`,
@@ -443,19 +432,20 @@ export async function main(
           exitCode = EXIT_FAILURE;
           return;
         }
-        let health: HealthServer | undefined;
-        let finished = false;
-        let healthFailed = false;
+        const failures = failureTracker();
         exitCode = await runMain(machine, {
           name: 'xsup',
           stderr: io.stderr,
           log: false,
+          // The health endpoints and the inspector listen before any process starts: a port
+          // in use is one line and exit code 2, with nothing started.
+          ...(options.health === undefined ? {} : { health: { port: options.health } }),
           ...(options.inspect === undefined
             ? {}
             : {
                 inspect: {
                   port: options.inspect === true ? 8080 : options.inspect,
-                  open: options.open,
+                  open: options.open === true,
                 },
               }),
           onStart: (actor) => {
@@ -471,30 +461,14 @@ export async function main(
               tracker,
             });
             observeLifecycle(actor as AnyActorRef, lifecycleWriter(out, options.json, width));
-            if (options.health !== undefined) {
-              startHealthServer(actor as AnyActorRef, { port: options.health }).then(
-                (server) => {
-                  health = server;
-                  if (finished) return void server.close();
-                  io.stderr.write(
-                    `xsup: health endpoints on ${server.url}/livez and ${server.url}/readyz\n`,
-                  );
-                },
-                (error: Error) => {
-                  io.stderr.write(`xsup: cannot serve health endpoints: ${error.message}\n`);
-                  healthFailed = true;
-                  actor.send({ type: 'shutdown' });
-                },
-              );
-            }
+            observeLifecycle(actor as AnyActorRef, failures.observe);
           },
         });
-        finished = true;
-        // Stopped because the health endpoints could not be served: not a clean run.
-        if (healthFailed && exitCode === 0) exitCode = EXIT_FAILURE;
+        // A process failed and was not started again (`--restart=temporary`): not a clean run.
+        if (failures.failedForGood() && exitCode === 0) exitCode = EXIT_FAILURE;
         operations?.close();
         tracker?.unsubscribe();
-        await Promise.all([health?.close(), control.close()]);
+        await control.close();
       },
     );
 

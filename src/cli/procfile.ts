@@ -5,7 +5,7 @@
  * Every mistake is a {@link ProcfileError} that names the file and the line, so `xsup check`
  * and `xsup start` can say exactly what to fix.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 
 /** One process of a Procfile. */
 export interface ProcfileEntry {
@@ -45,6 +45,18 @@ export class ProcfileError extends Error {
 
 const ENTRY = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*)$/;
 
+/** The largest Procfile read, in bytes (1 MiB): far more than any list of processes needs. */
+export const MAX_PROCFILE_BYTES = 1024 * 1024;
+
+/** How much of a line an error message quotes, in characters. */
+const QUOTED_LINE_LENGTH = 120;
+
+/** A line as an error message quotes it: JSON-quoted, cut after 120 characters. */
+function quoteLine(line: string): string {
+  if (line.length <= QUOTED_LINE_LENGTH) return JSON.stringify(line);
+  return `${JSON.stringify(line.slice(0, QUOTED_LINE_LENGTH))}… (${line.length} characters)`;
+}
+
 /**
  * Parses Procfile text. `file` is only used in error messages.
  *
@@ -68,7 +80,7 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
       throw new ProcfileError(
         file,
         line,
-        `expected "name: command" (a name of letters, digits, "_" or "-", a colon, then the command); got ${JSON.stringify(trimmed)}`,
+        `expected "name: command" (a name of letters, digits, "_" or "-", a colon, then the command); got ${quoteLine(trimmed)}`,
       );
     }
     const name = match[1]!;
@@ -104,8 +116,9 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
 export async function readProcfile(file: string): Promise<ProcfileEntry[]> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readCapped(file);
   } catch (error) {
+    if (error instanceof ProcfileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const problem =
       code === 'ENOENT'
@@ -116,4 +129,31 @@ export async function readProcfile(file: string): Promise<ProcfileEntry[]> {
     throw new ProcfileError(file, 0, problem, { cause: error });
   }
   return parseProcfile(text, file);
+}
+
+/**
+ * Reads at most {@link MAX_PROCFILE_BYTES}; a larger file (or an endless one, `/dev/zero`) is a
+ * {@link ProcfileError} that says so.
+ */
+async function readCapped(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(MAX_PROCFILE_BYTES + 1);
+    let size = 0;
+    while (size < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, size, buffer.length - size, null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+    }
+    if (size > MAX_PROCFILE_BYTES) {
+      throw new ProcfileError(
+        file,
+        0,
+        `is larger than ${MAX_PROCFILE_BYTES / 1024 / 1024} MiB, too large for a Procfile; pass the path of a Procfile`,
+      );
+    }
+    return buffer.toString('utf8', 0, size);
+  } finally {
+    await handle.close();
+  }
 }

@@ -6,7 +6,7 @@
  * name the instance does not have.
  */
 import { dirname, join } from 'node:path';
-import type { LineWriter } from '../actors/fromChildProcess.js';
+import type { LineWriter } from '../node/fromChildProcess.js';
 import {
   type ControlAction,
   type ControlReply,

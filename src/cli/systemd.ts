@@ -12,7 +12,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { LineWriter } from '../actors/fromChildProcess.js';
+import type { LineWriter } from '../node/fromChildProcess.js';
 import { shellCommand } from '../node/shellCommand.js';
 import type { RestartType } from '../policy/options.js';
 import { envFiles, loadEnvFiles } from './env.js';

@@ -2,7 +2,7 @@
  * `-t, --timestamps`: each line `xsup start` writes gets the local time in front (`HH:MM:SS`),
  * as foreman prints it.
  */
-import type { LineWriter } from '../actors/fromChildProcess.js';
+import type { LineWriter } from '../node/fromChildProcess.js';
 
 /**
  * The local time of `date` as `HH:MM:SS`.
@@ -37,19 +37,28 @@ export function timestamped<W extends LineWriter & { isTTY?: boolean }>(
   let atLineStart = true;
   return {
     isTTY: writer.isTTY,
-    write(text: string) {
-      if (text === '') return writer.write(text);
-      const time = `${clockTime(now())} `;
-      let out = '';
+    // Process output comes as bytes (one chunk of many lines), lifecycle lines as text: the
+    // time goes in front of each line either way, and the bytes stay as they were.
+    write(chunk: string | Uint8Array) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+      if (bytes.length === 0) return writer.write(chunk);
+      const time = Buffer.from(`${clockTime(now())} `);
+      const pieces: Buffer[] = [];
       let start = 0;
-      while (start < text.length) {
-        const end = text.indexOf('\n', start);
-        const piece = end === -1 ? text.slice(start) : text.slice(start, end + 1);
-        out += atLineStart ? `${time}${piece}` : piece;
+      while (start < bytes.length) {
+        const end = bytes.indexOf(0x0a, start);
+        const stop = end === -1 ? bytes.length : end + 1;
+        if (atLineStart) pieces.push(time);
+        pieces.push(bytes.subarray(start, stop));
         atLineStart = end !== -1;
-        start = end === -1 ? text.length : end + 1;
+        start = stop;
       }
-      return writer.write(out);
+      const out = Buffer.concat(pieces);
+      return writer.write(typeof chunk === 'string' ? out.toString('utf8') : out);
     },
+    // Backpressure passes through: a slow stdout holds the processes back here too.
+    ...(typeof writer.once === 'function'
+      ? { once: (event: 'drain', listener: () => void) => writer.once!(event, listener) }
+      : {}),
   };
 }

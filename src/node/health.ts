@@ -7,8 +7,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AnyActorRef } from 'xstate';
-import { invalidOption } from '../policy/options.js';
+import { checkOptions, invalidOption } from '../policy/options.js';
 import { describeTree, isTreeReady, type TreeNode } from '../tree.js';
+import { listen } from './ports.js';
 
 /** Options of {@link startHealthServer}. */
 export interface HealthServerOptions {
@@ -39,7 +40,9 @@ export interface HealthEntry {
  *
  * - `GET /livez`: 200 while the root actor is active; 503 once it has stopped or failed.
  * - `GET /readyz`: 200 when every node of the tree is running; 503 while any is backing off,
- *   stopping, stopped or failed. The JSON body lists each node's path and state.
+ *   stopping, stopped or failed. The JSON body lists each node's path and state, nothing else
+ *   (no context, input, error message or environment).
+ * - A port in use rejects with a `ListenError` whose message says so in one line.
  *
  * @example
  *
@@ -56,22 +59,25 @@ export async function startHealthServer(
   options: HealthServerOptions = {},
 ): Promise<HealthServer> {
   const owner = 'startHealthServer';
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  if (
+    typeof actor !== 'object' ||
+    actor === null ||
+    typeof (actor as { getSnapshot?: unknown }).getSnapshot !== 'function' ||
+    typeof (actor as { system?: unknown }).system !== 'object'
+  ) {
+    invalidOption(owner, 'actor', actor, 'an actor (the result of createActor)');
+  }
+  const given = checkOptions(owner, 'options', options, ['port', 'host']);
+  const port = given.port ?? 0;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
     invalidOption(owner, 'port', port, 'a whole number from 0 to 65535');
   }
-  const host = options.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host === '')
+  const host = given.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '' || /[\s/]/.test(host))
     invalidOption(owner, 'host', host, 'a host name or address');
 
   const server = createServer((request, response) => respond(actor, request, response));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, port, host, 'the health endpoints');
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const urlHost = host.includes(':') ? `[${host}]` : host;

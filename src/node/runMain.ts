@@ -19,7 +19,6 @@ import {
   type Snapshot,
   type SnapshotFrom,
 } from 'xstate';
-import { ChildProcessError, type LineWriter } from '../actors/fromChildProcess.js';
 import { stopOrphans } from '../actors/orphans.js';
 import {
   createLifecycleLogger,
@@ -27,15 +26,28 @@ import {
   observeLifecycle,
 } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
-import { describe, invalidOption } from '../policy/options.js';
+import {
+  checkKnownKeys,
+  checkOptions,
+  describe,
+  invalidOption,
+  isOptionObject,
+} from '../policy/options.js';
+import { ChildProcessError, type LineWriter } from './fromChildProcess.js';
 import { type HealthServer, type HealthServerOptions, startHealthServer } from './health.js';
 import { type Inspector, type InspectorOptions, startInspector } from './inspector.js';
+import { ListenError } from './ports.js';
 import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap, signalNumber } from './signals.js';
 
 /** Exit code after a clean end: the root actor completed, or shut down gracefully. */
 export const EXIT_OK = 0;
 /** Exit code after the root actor failed. */
 export const EXIT_FAILURE = 1;
+/**
+ * Exit code when nothing was started because a server could not listen: the port of the
+ * health endpoints or of the inspector relay is in use (or not allowed).
+ */
+export const EXIT_STARTUP = 2;
 
 /** Options of {@link runMain}. */
 export interface RunMainOptions<TLogic extends AnyActorLogic>
@@ -85,7 +97,11 @@ export interface RunMainOptions<TLogic extends AnyActorLogic>
  * - The result is {@link EXIT_OK} (0) when the root actor completed or shut down gracefully,
  *   {@link EXIT_FAILURE} (1) when it failed (the error is written to stderr with its chain of
  *   causes), and `128 + n` when signal `n` forced it to stop (130 for SIGINT, 143 for SIGTERM),
- *   as a shell reports a process ended by that signal.
+ *   as a shell reports a process ended by that signal. {@link EXIT_STARTUP} (2) when nothing
+ *   was started because the health endpoints or the inspector could not listen (a port in
+ *   use), said in one line.
+ * - Invalid options throw a `TypeError` naming the option (unknown keys with the closest
+ *   known one), before anything starts.
  * - When it resolves, its signal listeners are removed and the root actor has stopped, so no
  *   listener, timer or child of its own keeps Node alive.
  *
@@ -122,38 +138,119 @@ export function runMain<TLogic extends AnyActorLogic>(
       'XState actor logic (a machine or a from* creator result)',
     );
   }
-  if (typeof options !== 'object' || options === null) {
-    invalidOption(owner, 'options', options, 'an object');
-  }
+  checkRunMainOptions(options);
   const signalMap = resolveSignalMap(owner, 'signals', options.signals ?? DEFAULT_SIGNALS);
-  const { onSnapshot, onStart, stderr = process.stderr } = options;
-  if (onSnapshot !== undefined && typeof onSnapshot !== 'function') {
-    invalidOption(owner, 'onSnapshot', onSnapshot, 'a function (snapshot) => void');
-  }
-  if (onStart !== undefined && typeof onStart !== 'function') {
-    invalidOption(owner, 'onStart', onStart, 'a function (actor) => void');
-  }
-  if (typeof stderr !== 'object' || stderr === null || typeof stderr.write !== 'function') {
-    invalidOption(owner, 'stderr', stderr, 'an object with a write(text) method');
-  }
+  const stderr = options.stderr ?? process.stderr;
   const rootId = (logic as { id?: unknown }).id;
   const name = options.name ?? (typeof rootId === 'string' && rootId !== '' ? rootId : 'main');
-  if (typeof name !== 'string' || name === '')
-    invalidOption(owner, 'name', name, 'a non-empty string');
 
   const actorOptions: ActorOptions<TLogic> = {};
   for (const key of ['input', 'clock', 'logger', 'id', 'systemId'] as const) {
     if (options[key] !== undefined) (actorOptions as Record<string, unknown>)[key] = options[key];
   }
-  const { health, log = {} } = options;
-  if (log !== false && (typeof log !== 'object' || log === null)) {
-    invalidOption(owner, 'log', log, 'false or logger options ({ format, stream, silent })');
-  }
-  if (health !== undefined && (typeof health !== 'object' || health === null)) {
-    invalidOption(owner, 'health', health, 'an object { port?, host? }');
-  }
 
   return startAndRun(logic, actorOptions, name, signalMap, stderr, options);
+}
+
+/** The keys of {@link RunMainOptions}. */
+const RUN_MAIN_OPTION_KEYS = [
+  'input',
+  'clock',
+  'logger',
+  'id',
+  'systemId',
+  'inspect',
+  'health',
+  'log',
+  'signals',
+  'onSnapshot',
+  'onStart',
+  'stderr',
+  'name',
+] as const;
+
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+
+/** Whether a value is an inspection observer (or function) rather than inspector options. */
+function isObserver(value: unknown): boolean {
+  return (
+    typeof value === 'function' ||
+    (isOptionObject(value) && ['next', 'error', 'complete'].some((key) => isFunction(value[key])))
+  );
+}
+
+/**
+ * Checks the options of {@link runMain} before anything starts: every key known, every value
+ * usable. Throws a `TypeError` naming the option, the value and what is allowed.
+ */
+export function checkRunMainOptions(options: unknown): void {
+  const owner = 'runMain';
+  const given = checkOptions(owner, 'options', options, RUN_MAIN_OPTION_KEYS);
+  const { onSnapshot, onStart, stderr, name, clock, logger, id, systemId, inspect, health, log } =
+    given;
+  if (given.signals !== undefined) resolveSignalMap(owner, 'signals', given.signals);
+  if (onSnapshot !== undefined && !isFunction(onSnapshot)) {
+    invalidOption(owner, 'onSnapshot', onSnapshot, 'a function (snapshot) => void');
+  }
+  if (onStart !== undefined && !isFunction(onStart)) {
+    invalidOption(owner, 'onStart', onStart, 'a function (actor) => void');
+  }
+  if (stderr !== undefined && (!isOptionObject(stderr) || !isFunction(stderr.write))) {
+    invalidOption(owner, 'stderr', stderr, 'an object with a write(text) method');
+  }
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    invalidOption(owner, 'name', name, 'a non-empty string');
+  }
+  if (
+    clock !== undefined &&
+    (!isOptionObject(clock) || !isFunction(clock.setTimeout) || !isFunction(clock.clearTimeout))
+  ) {
+    invalidOption(
+      owner,
+      'clock',
+      clock,
+      'a clock with setTimeout and clearTimeout methods (such as new SimulatedClock())',
+    );
+  }
+  if (logger !== undefined && !isFunction(logger)) {
+    invalidOption(owner, 'logger', logger, 'a function (...args) => void, like console.log');
+  }
+  for (const [field, value] of [
+    ['id', id],
+    ['systemId', systemId],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      invalidOption(owner, field, value, 'a non-empty string');
+    }
+  }
+  if (inspect !== undefined && inspect !== true && inspect !== false && !isObserver(inspect)) {
+    if (!isOptionObject(inspect)) {
+      invalidOption(
+        owner,
+        'inspect',
+        inspect,
+        'true, false, an inspection observer or function, or inspector options { port, host, open, url }',
+      );
+    }
+    checkKnownKeys(owner, 'inspect', inspect, ['port', 'host', 'open', 'url']);
+  }
+  if (health !== undefined) checkOptions(owner, 'health', health, ['port', 'host']);
+  if (log !== undefined && log !== false) {
+    if (!isOptionObject(log)) {
+      invalidOption(owner, 'log', log, 'false or logger options ({ format, stream, silent, now })');
+    }
+    checkKnownKeys(owner, 'log', log, ['format', 'stream', 'silent', 'now']);
+    try {
+      createLifecycleLogger(log as LifecycleLoggerOptions);
+    } catch (error) {
+      // The logger's own check, told as an option of runMain.
+      throw new TypeError(
+        (error as Error).message
+          .replace(/^createLifecycleLogger: /, `${owner}: `)
+          .replace(/option "/, 'option "log.'),
+      );
+    }
+  }
 }
 
 async function startAndRun<TLogic extends AnyActorLogic>(
@@ -187,10 +284,17 @@ async function startAndRun<TLogic extends AnyActorLogic>(
     }
     if (health !== undefined) {
       healthServer = await startHealthServer(actor, health);
-      stderr.write(`${name}: health on ${healthServer.url}/livez and ${healthServer.url}/readyz\n`);
+      stderr.write(
+        `${name}: health endpoints on ${healthServer.url}/livez and ${healthServer.url}/readyz\n`,
+      );
     }
     return await run(actor, name, signalMap, stderr, onSnapshot, onStart);
   } catch (error) {
+    if (error instanceof ListenError) {
+      // A port in use is the operator's to fix: one line, no stack, no chain.
+      stderr.write(`${name}: ${error.message}\n`);
+      return EXIT_STARTUP;
+    }
     stderr.write(`${name} failed to start:\n${formatErrorChain(error)}\n`);
     return EXIT_FAILURE;
   } finally {

@@ -1,5 +1,6 @@
 /**
- * Option validation shared by the supervisor and the group.
+ * Option validation shared by every public function: the supervisor, the group, the Node
+ * runtime and the CLI.
  *
  * Plain functions with no XState import. Each check throws a `TypeError` that names the
  * option, the value it got and what is allowed, so a mistake is found where the machine is
@@ -87,18 +88,152 @@ export function checkOneOf<T extends string>(
   return value as T;
 }
 
-/** Checks a plain object (or undefined). */
-export function checkObject(owner: string, field: string, value: unknown): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    invalidOption(owner, field, value, 'an object');
-  }
-  return value as Record<string, unknown>;
+/**
+ * Whether a value can be an option object: an object that is not `null`, an array, a `Date`, a
+ * `Map`, a `Set`, a `RegExp` or a `Promise` (those are values, never a set of named options).
+ *
+ * @example
+ *
+ * ```ts
+ * isOptionObject({ port: 8080 }); // true
+ * isOptionObject([]); // false
+ * isOptionObject(new Date()); // false
+ * ```
+ */
+export function isOptionObject(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !(value instanceof Map) &&
+    !(value instanceof Set) &&
+    !(value instanceof RegExp) &&
+    !(value instanceof Promise)
+  );
 }
 
-/** Fills in and checks a backoff policy. */
-export function resolveBackoff(owner: string, value: unknown, field = 'backoff'): BackoffPolicy {
+/**
+ * Checks an option object ({@link isOptionObject}); `undefined` stands for `{}`.
+ *
+ * @example
+ *
+ * ```ts
+ * const given = checkObject('startHealthServer', 'options', options);
+ * checkObject('createSupervisor', 'backoff', []); // TypeError: … option "backoff" must be an object …
+ * ```
+ */
+export function checkObject(owner: string, field: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isOptionObject(value)) {
+    invalidOption(owner, field, value, 'an object');
+  }
+  return value;
+}
+
+/**
+ * The edit distance between two words (Levenshtein: insertions, deletions and substitutions,
+ * each counting 1), ignoring case.
+ */
+export function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j += 1) {
+      const substitution = previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[y.length]!;
+}
+
+/**
+ * The known key closest to `key` by {@link editDistance} (the first of equals, in the order
+ * given); `undefined` when nothing is known.
+ *
+ * @example
+ *
+ * ```ts
+ * closestKey('intialMs', ['initialMs', 'maxMs', 'factor', 'jitter']); // 'initialMs'
+ * ```
+ */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const distance = editDistance(key, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/**
+ * Rejects the keys of an option object that are not known: a misspelled option would
+ * otherwise be ignored and its default used. The `TypeError` names the owner, the option's
+ * path (`field.key`, or just `key` when `field` is `'options'`), the closest known key and all
+ * known keys. Keys whose value is `undefined` are rejected too: `{ maxRestart: undefined }` is
+ * still a typo.
+ *
+ * @example
+ *
+ * ```ts
+ * checkKnownKeys('createSupervisor', 'backoff', { intialMs: 5000 }, ['initialMs', 'maxMs', 'factor', 'jitter']);
+ * // TypeError: createSupervisor: unknown option "backoff.intialMs"; did you mean "backoff.initialMs"?
+ * //   The options of "backoff" are: initialMs, maxMs, factor, jitter
+ * ```
+ */
+export function checkKnownKeys(
+  owner: string,
+  field: string,
+  value: Record<string, unknown>,
+  known: readonly string[],
+): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const path = (name: string) => (field === 'options' ? name : `${field}.${name}`);
+    const closest = closestKey(key, known);
+    const hint = closest === undefined ? '' : `; did you mean "${path(closest)}"?`;
+    const list =
+      known.length === 0
+        ? 'it takes no options'
+        : `the options of ${field === 'options' ? owner : `"${field}"`} are: ${known.join(', ')}`;
+    throw new TypeError(`${owner}: unknown option ${JSON.stringify(path(key))}${hint} (${list})`);
+  }
+}
+
+/**
+ * Checks an option object and its keys at once: {@link checkObject}, then
+ * {@link checkKnownKeys}.
+ *
+ * @example
+ *
+ * ```ts
+ * const given = checkOptions('startHealthServer', 'options', options, ['port', 'host']);
+ * ```
+ */
+export function checkOptions(
+  owner: string,
+  field: string,
+  value: unknown,
+  known: readonly string[],
+): Record<string, unknown> {
   const given = checkObject(owner, field, value);
+  checkKnownKeys(owner, field, given, known);
+  return given;
+}
+
+/** The keys of a backoff policy. */
+const BACKOFF_KEYS = ['initialMs', 'maxMs', 'factor', 'jitter'] as const;
+
+/** Fills in and checks a backoff policy; an unknown key is refused (see {@link checkKnownKeys}). */
+export function resolveBackoff(owner: string, value: unknown, field = 'backoff'): BackoffPolicy {
+  const given = checkOptions(owner, field, value, BACKOFF_KEYS);
   const initialMs = checkDuration(
     owner,
     `${field}.initialMs`,
@@ -127,7 +262,7 @@ export function resolveMaxRestarts(
   field = 'maxRestarts',
 ): MaxRestarts | null {
   if (value === undefined || value === null) return null;
-  const given = checkObject(owner, field, value);
+  const given = checkOptions(owner, field, value, ['count', 'withinMs']);
   return {
     count: checkCount(owner, `${field}.count`, given.count),
     withinMs: checkDuration(owner, `${field}.withinMs`, given.withinMs, 1),
@@ -191,49 +326,4 @@ export function checkId(owner: string, field: string, value: unknown, fallback: 
   const id = value ?? fallback;
   if (typeof id !== 'string' || id === '') invalidOption(owner, field, id, 'a non-empty string');
   return id;
-}
-
-/** The edit distance between two short strings (for suggesting the closest known key). */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-/**
- * Throws a `TypeError` for the first key of `value` that is not in `known`, naming the key
- * and the closest known one, so a misspelled option is found where it is written.
- *
- * @example
- *
- * ```ts
- * checkKnownKeys('createSupervisor', 'backoff', { intialMs: 5 }, ['initialMs', 'maxMs']);
- * // TypeError: createSupervisor: unknown option "backoff.intialMs" (did you mean "initialMs"?); known: "initialMs", "maxMs"
- * ```
- */
-export function checkKnownKeys(
-  owner: string,
-  field: string,
-  value: Record<string, unknown>,
-  known: readonly string[],
-): void {
-  for (const key of Object.keys(value)) {
-    if (known.includes(key)) continue;
-    let closest = known[0];
-    for (const candidate of known) {
-      if (distance(key, candidate) < distance(key, closest ?? '')) closest = candidate;
-    }
-    const path = field === 'options' ? key : `${field}.${key}`;
-    throw new TypeError(
-      `${owner}: unknown option "${path}"${closest ? ` (did you mean "${closest}"?)` : ''}; known: ${known.map((k) => `"${k}"`).join(', ')}`,
-    );
-  }
 }

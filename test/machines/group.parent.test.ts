@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, SimulatedClock, setup } from 'xstate';
 import { fromProcess } from '../../src/actors/fromProcess.js';
-import { fromSignals } from '../../src/actors/fromSignals.js';
 import { idle } from '../../src/actors/idle.js';
 import { createProcessGroup } from '../../src/machines/group.js';
+import { fromSignals } from '../../src/node/fromSignals.js';
 import { settle } from '../support/probe.js';
 
 describe('group: children talking to their parent', () => {

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type createActor, fromPromise, setup } from 'xstate';
-import { ChildProcessError, fromChildProcess } from '../../src/actors/fromChildProcess.js';
 import { fromProcess } from '../../src/actors/fromProcess.js';
 import { idle } from '../../src/actors/idle.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
+import { ChildProcessError, fromChildProcess } from '../../src/node/fromChildProcess.js';
 import { formatErrorChain, type RunMainOptions, runMain } from '../../src/node/runMain.js';
 import {
   childArgs,
@@ -318,9 +318,9 @@ describe('runMain observability options', () => {
       health: { port: 0 },
     });
     await waitFor('the health server', () =>
-      /health on (http:\/\/[^/\s]+)\/livez/.test(stderr.text()),
+      /health endpoints on (http:\/\/[^/\s]+)\/livez/.test(stderr.text()),
     );
-    url = /health on (http:\/\/[^/\s]+)\/livez/.exec(stderr.text())![1]!;
+    url = /health endpoints on (http:\/\/[^/\s]+)\/livez/.exec(stderr.text())![1]!;
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
     process.emit('SIGTERM');
@@ -328,7 +328,7 @@ describe('runMain observability options', () => {
     await expect(fetch(`${url}/livez`)).rejects.toThrow();
   });
 
-  it('fails to start with a clear message when the health port is taken', async () => {
+  it('exits 2 with one clear line, starting nothing, when the health port is taken', async () => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
@@ -339,8 +339,11 @@ describe('runMain observability options', () => {
       log: false,
       health: { port },
     });
-    expect(await exit).toBe(1);
-    expect(stderr.text()).toContain('app failed to start:\nError: listen EADDRINUSE');
+    expect(await exit).toBe(2);
+    // One line that says what to change: no stack, no chain of causes.
+    expect(stderr.text()).toBe(
+      `app: the health endpoints cannot listen on 127.0.0.1:${port}: the port is in use; choose another port, or stop what listens there\n`,
+    );
     blocker.close();
   });
 });

@@ -3,14 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assign, createActor, type EventObject, setup } from 'xstate';
 import { fromProcess } from '../../src/actors/fromProcess.js';
+import { acceptsShutdown } from '../../src/actors/shutdownAware.js';
+import { createProcessGroup } from '../../src/machines/group.js';
+import { createSupervisor } from '../../src/machines/supervisor.js';
 import {
   fromSignals,
   type SignalReceivedEvent,
   type SignalsOptions,
-} from '../../src/actors/fromSignals.js';
-import { acceptsShutdown } from '../../src/actors/shutdownAware.js';
-import { createProcessGroup } from '../../src/machines/group.js';
-import { createSupervisor } from '../../src/machines/supervisor.js';
+} from '../../src/node/fromSignals.js';
 import { DEFAULT_SIGNALS } from '../../src/node/signals.js';
 import { waitFor } from '../fixtures/processes.js';
 

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type AnyActorLogic, type AnyActorRef, createActor } from 'xstate';
+import { createSupervisor, type SupervisorOutput } from '../../src/machines/supervisor.js';
 import {
   ChildProcessError,
   type ChildProcessOptions,
   type ChildProcessOutput,
   fromChildProcess,
-} from '../../src/actors/fromChildProcess.js';
-import { createSupervisor, type SupervisorOutput } from '../../src/machines/supervisor.js';
+} from '../../src/node/fromChildProcess.js';
 import {
   childArgs,
   collector,
@@ -346,7 +346,7 @@ describe('fromChildProcess', () => {
       'option "args" must be an array of strings; got "a b"',
     );
     expect(bad({ command: 'x', env: { A: 1 } })).toThrow(
-      'option "env.A" must be a string, or undefined to remove the variable; got 1',
+      'option "env.A" must be a string, or undefined to remove the variable; got a value of type number (not shown)',
     );
     expect(bad({ command: 'x', shutdownSignal: 'SIGTERMINATE' })).toThrow(
       /option "shutdownSignal" must be one of "SIGHUP", .*"SIGTERM".*; got "SIGTERMINATE"/,

@@ -14,9 +14,9 @@ import type {
   EventObject,
   Snapshot,
 } from 'xstate';
-import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap } from '../node/signals.js';
-import { checkObject, checkOneOf, invalidOption } from '../policy/options.js';
-import { markShutdownAware } from './shutdownAware.js';
+import { markShutdownAware } from '../actors/shutdownAware.js';
+import { checkOneOf, checkOptions, invalidOption } from '../policy/options.js';
+import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap } from './signals.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
 type AnyActorSystem = ActorSystem<any>;
@@ -129,7 +129,7 @@ function dispose(self: AnyActorRef): void {
  */
 export function fromSignals(options: SignalsOptions = {}): SignalsActorLogic {
   const owner = 'fromSignals';
-  const given = checkObject(owner, 'options', options);
+  const given = checkOptions(owner, 'options', options, ['signals', 'forceOnRepeat', 'to']);
   const signalMap = resolveSignalMap(owner, 'signals', given.signals ?? DEFAULT_SIGNALS);
   const forceOnRepeat = given.forceOnRepeat ?? true;
   if (typeof forceOnRepeat !== 'boolean') {
