@@ -57,6 +57,7 @@ import {
   checkOneOf,
   describe,
   invalidOption,
+  isOptionObject,
   type MaxRestarts,
   RESTART_TYPES,
   type RestartType,
@@ -321,8 +322,7 @@ export function createProcessGroup<
 
 function buildGroup(options: ProcessGroupOptions) {
   const owner = 'createProcessGroup';
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    invalidOption(owner, 'options', options, 'an object');
+  if (!isOptionObject(options as unknown)) invalidOption(owner, 'options', options, 'an object');
   checkKnownKeys(owner, 'options', options as Record<string, unknown>, GROUP_OPTION_KEYS);
   const id = checkId(owner, 'id', options.id, 'group');
   const strategy = checkOneOf(owner, 'strategy', options.strategy ?? 'fail-fast', GROUP_STRATEGIES);

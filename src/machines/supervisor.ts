@@ -66,6 +66,7 @@ import {
   checkKnownKeys,
   checkOneOf,
   invalidOption,
+  isOptionObject,
   type MaxRestarts,
   RESTART_TYPES,
   type RestartType,
@@ -250,7 +251,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       'XState actor logic (a machine or a from* creator result)',
     );
   }
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (!isOptionObject(options as unknown)) {
     invalidOption(owner, 'options', options, 'an object');
   }
   checkKnownKeys(owner, 'options', options as Record<string, unknown>, SUPERVISOR_OPTION_KEYS);

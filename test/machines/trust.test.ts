@@ -640,3 +640,18 @@ describe('the child host as seen from outside', () => {
     actor.stop();
   });
 });
+
+describe('bad options get a clear error at once', () => {
+  it('refuses a Date, an array or a misspelled key as options, naming the key and the closest one', () => {
+    expect(() => createSupervisor(idle, new Date() as never)).toThrow(
+      /createSupervisor: option "options" must be an object/,
+    );
+    expect(() => createProcessGroup([] as never)).toThrow(/createProcessGroup: option "options"/);
+    expect(() =>
+      createSupervisor(idle, { maxRestart: { count: 1, withinMs: 1 } } as never),
+    ).toThrow(/unknown option "maxRestart".*"maxRestarts"/);
+    expect(() =>
+      createProcessGroup({ children: [{ id: 'a', logic: idle, restrat: 'permanent' } as never] }),
+    ).toThrow(/unknown option "children\[0\]\.restrat".*"children\[0\]\.restart"/);
+  });
+});
