@@ -304,6 +304,8 @@ interface Slot {
   relay: AnyActorRef | null;
   /** Passes what a run emits to the host. */
   onEmit: ((emitted: EventObject) => void) | null;
+  /** The machine that emits a run's events again. */
+  owner: (() => AnyActorRef | undefined) | null;
   /** The output of the last run that completed. */
   output: unknown;
 }
@@ -355,6 +357,40 @@ interface Runtime {
 }
 
 const runtimes = new WeakMap<AnyActorRef, Runtime>();
+/** The listener a host puts on each run of a child, with the machine that emits again. */
+const relayListeners = new WeakMap<object, () => AnyActorRef | undefined>();
+
+/**
+ * Whether anybody hears `type` when `actor` emits it: a listener of its own (`actor.on`), or,
+ * through the child host that emits a child's events again, a listener of its supervisor or
+ * group, and so on up the tree. Logic that does costly work only for listeners (decoding the
+ * output lines of an OS process) asks this, so a supervisor that relays emitted events costs
+ * nothing when nobody listens.
+ *
+ * @example
+ *
+ * ```ts
+ * if (wantsEmitted(self, 'output')) emit({ type: 'output', line: decode(chunk) });
+ * ```
+ */
+export function wantsEmitted(actor: AnyActorRef, type: string): boolean {
+  let current: AnyActorRef | undefined = actor;
+  for (let depth = 0; current && depth < 10_000; depth++) {
+    const listeners = (current as unknown as { eventListeners?: unknown }).eventListeners;
+    if (!(listeners instanceof Map)) return true;
+    let next: AnyActorRef | undefined;
+    for (const key of [type, '*']) {
+      for (const listener of (listeners.get(key) as Set<object> | undefined) ?? []) {
+        const owner = relayListeners.get(listener);
+        if (!owner) return true;
+        next = owner();
+      }
+    }
+    current = next;
+  }
+  return false;
+}
+
 /** The runtime of each live host snapshot (it is updated in place), for persisting it. */
 const bySnapshot = new WeakMap<object, Runtime>();
 
@@ -528,6 +564,7 @@ export function createChildHostLogic(
     slot.onEmit = (emitted: EventObject) => {
       rt.post(trusted({ type: EMITTED, id, run: slot.ref, event: emitted }));
     };
+    slot.owner = () => rt.scope.self._parent;
     slot.relay = relay;
     return relay;
   };
@@ -596,6 +633,13 @@ export function createChildHostLogic(
     slot.started = false;
     rt.snapshot.children[spec.id] = run;
     slot.listening = run.on('*', slot.onEmit!);
+    // XState keeps a bound copy of the listener: the one just added is the last in its set.
+    const added = (run as unknown as { eventListeners?: Map<string, Set<object>> }).eventListeners
+      ?.get('*')
+      ?.values();
+    let last: object | undefined;
+    for (let item = added?.next(); item && !item.done; item = added?.next()) last = item.value;
+    if (last) relayListeners.set(last, slot.owner!);
     run.start();
     if (slot.ref === run && run.getSnapshot().status === 'active') {
       slot.started = true;
@@ -1044,6 +1088,7 @@ export function createChildHostLogic(
     yielding: null,
     relay: null,
     onEmit: null,
+    owner: null,
     output: undefined,
   });
 

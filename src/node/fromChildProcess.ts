@@ -16,6 +16,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from 'xstate';
+import { wantsEmitted } from '../actors/childHost.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
 import { ChildProcessError, exitError, spawnError } from './childProcessError.js';
 import {
@@ -349,13 +350,13 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
 }
 
 /**
- * Whether anyone listens for the actor's `output` events (`actor.on('output' | '*', …)`), read
- * from XState's listener map; when that cannot be read, someone might.
+ * Whether anyone listens for the actor's `output` events (`actor.on('output' | '*', …)`, on the
+ * actor or on a supervisor or group above it), read from XState's listener maps; when those
+ * cannot be read, someone might.
  */
 function hasOutputListeners(self: AnyActorRef): () => boolean {
-  const listeners = (self as unknown as { eventListeners?: unknown }).eventListeners;
-  if (!(listeners instanceof Map)) return () => true;
-  return () => (listeners.get('output')?.size ?? 0) > 0 || (listeners.get('*')?.size ?? 0) > 0;
+  // Its supervisor or group emits its events again: a listener there counts too.
+  return () => wantsEmitted(self, 'output');
 }
 
 /** Done or failed, from how the main process ended. */
