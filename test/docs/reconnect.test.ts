@@ -1,9 +1,10 @@
 /**
  * The reconnecting WebSocket example (`examples/reconnect.ts`) against a real `ws` server on
  * loopback, in real time: a connection that worked starts the backoff over, and a shutdown
- * leaves nothing open.
+ * leaves nothing open. Also checks that docs/supervisor.md shows the example as it is.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -171,5 +172,28 @@ describe('examples/reconnect.ts: a reconnecting WebSocket client', () => {
     expect(stderr).toBe('');
     expect(code, 'the process stayed alive: a handle was left open').toBe(0);
     expect(stdout).toMatch(/^shutdown \{"reason":"shutdown".*"restarts":1/m);
+  });
+});
+
+describe('docs/supervisor.md shows the reconnect example as it is', () => {
+  it('the example region equals examples/reconnect.ts (imported from the package)', () => {
+    const doc = readFileSync(resolve(ROOT, 'docs/supervisor.md'), 'utf8');
+    const start = '<!-- example:reconnect:start -->';
+    const end = '<!-- example:reconnect:end -->';
+    const from = doc.indexOf(start);
+    const to = doc.indexOf(end);
+    expect(from, `docs/supervisor.md needs "${start}" … "${end}"`).toBeGreaterThanOrEqual(0);
+    expect(to).toBeGreaterThan(from);
+    const region = doc.slice(from + start.length, to);
+    const fenced = /^\s*```ts\n([\s\S]*?)```\s*$/.exec(region);
+    expect(fenced, 'the region holds one ```ts block').not.toBeNull();
+    const example = readFileSync(resolve(ROOT, 'examples/reconnect.ts'), 'utf8').replace(
+      "from '../src/index.js'",
+      "from 'xstate-supervisor'",
+    );
+    expect(
+      fenced?.[1],
+      'the example in docs/supervisor.md differs from examples/reconnect.ts; copy the file into the region',
+    ).toBe(example);
   });
 });
