@@ -27,6 +27,7 @@ export {
   type ProcessSnapshot,
 } from './actors/fromProcess.js';
 export { idle } from './actors/idle.js';
+export { CHILD_DROPPED, type Ledger, registerLedger, takeUndelivered } from './actors/ledger.js';
 export { acceptsShutdown, isActorLogic, markShutdownAware } from './actors/shutdownAware.js';
 export {
   type ErrorSummary,

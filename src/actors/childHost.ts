@@ -1239,6 +1239,8 @@ export function createChildHostLogic(
           slot.stable = null;
           slot.view.failures = 0;
           slot.view.delayMs = 0;
+          // A stable run ends a run of immediate restarts too.
+          slot.streak = 0;
           rt.dirty = true;
         }
         return;

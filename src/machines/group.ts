@@ -45,6 +45,7 @@ import {
   takeHostFailure,
 } from '../actors/childHost.js';
 import { isTrusted, trusted } from '../actors/guard.js';
+import { CHILD_DROPPED } from '../actors/ledger.js';
 import { acceptsShutdown, isActorLogic } from '../actors/shutdownAware.js';
 import { type ErrorSummary, GroupError, summarizeError } from '../errors.js';
 import type { LifecycleEvent, RequestRefusedEvent } from '../lifecycle.js';
@@ -409,7 +410,8 @@ function buildGroup(options: ProcessGroupOptions) {
         event.type !== 'shutdown' &&
         event.type !== 'add' &&
         event.type !== 'remove' &&
-        event.type !== HEALTHY,
+        event.type !== HEALTHY &&
+        event.type !== CHILD_DROPPED,
     },
     actions: {
       forward: sendTo(CHILD_SET_ID, ({ event }) => trusted({ type: HOST_DELIVER, event })),
@@ -451,8 +453,8 @@ function buildGroup(options: ProcessGroupOptions) {
       reject: sendTo(CHILD_SET_ID, ({ event }) =>
         trusted({
           type: HOST_REJECTED,
-          reason: event.type === HEALTHY ? 'reserved' : (event as AnyEventObject).reason,
-          eventType: event.type === HEALTHY ? HEALTHY : (event as AnyEventObject).eventType,
+          reason: isTrusted(event) ? (event as AnyEventObject).reason : 'reserved',
+          eventType: isTrusted(event) ? (event as AnyEventObject).eventType : event.type,
         }),
       ),
       announceShutdown: emit({ type: 'shutdown.started' as const, ...names, childId: '*' }),
@@ -599,6 +601,7 @@ function buildGroup(options: ProcessGroupOptions) {
           [HOST_CONTROL]: { guard: 'fromChildSet', actions: 'control' },
           [HOST_REJECTED]: { guard: 'fromChildSet', actions: 'reject' },
           [HEALTHY]: { actions: 'reject' },
+          [CHILD_DROPPED]: { actions: 'reject' },
           // While stopping or failing too, so that the child set refuses them visibly.
           add: [{ guard: 'isValidRequest', actions: 'forwardAdd' }, { actions: 'refuse' }],
           remove: [{ guard: 'isValidRequest', actions: 'forwardRemove' }, { actions: 'refuse' }],
@@ -625,6 +628,9 @@ function buildGroup(options: ProcessGroupOptions) {
             entry: 'drain',
             on: {
               shutdown: { guard: 'isForced', actions: 'forceDrain' },
+              // To the children still stopping; the host drops (and reports) a reload.
+              reload: { actions: 'forward' },
+              '*': { guard: 'isCustomMessage', actions: 'forward' },
               [HOST_DRAINED]: {
                 guard: 'fromChildSet',
                 target: '#group-stopped',
@@ -636,6 +642,8 @@ function buildGroup(options: ProcessGroupOptions) {
             entry: 'drain',
             on: {
               shutdown: { guard: 'isForced', actions: 'forceDrain' },
+              reload: { actions: 'forward' },
+              '*': { guard: 'isCustomMessage', actions: 'forward' },
               [HOST_DRAINED]: {
                 guard: 'fromChildSet',
                 target: '#group-failed',

@@ -50,6 +50,7 @@ import {
   takeHostFailure,
 } from '../actors/childHost.js';
 import { isTrusted, trusted } from '../actors/guard.js';
+import { CHILD_DROPPED } from '../actors/ledger.js';
 import { acceptsShutdown, isActorLogic } from '../actors/shutdownAware.js';
 import { YIELDED, yieldToEventLoop } from '../actors/yieldToEventLoop.js';
 import {
@@ -338,7 +339,8 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
         !event.type.startsWith('xstate.') &&
         event.type !== 'shutdown' &&
         event.type !== 'reload' &&
-        event.type !== HEALTHY,
+        event.type !== HEALTHY &&
+        event.type !== CHILD_DROPPED,
     },
     actions: {
       emitReport: ({ event, self }) =>
@@ -380,9 +382,9 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       reject: sendTo(CHILD_HOST_ID, ({ event }) =>
         trusted({
           type: HOST_REJECTED,
-          reason: event.type === HEALTHY ? 'reserved' : event.reason,
+          reason: isTrusted(event) ? event.reason : 'reserved',
           childId,
-          eventType: event.type === HEALTHY ? HEALTHY : event.eventType,
+          eventType: isTrusted(event) ? event.eventType : event.type,
         }),
       ),
       // Leaving backingOff: the machine announces the restart, and its host starts the child.
@@ -498,6 +500,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       [HOST_EMPTY]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
       [HOST_DRAINED]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
       [HEALTHY]: { actions: 'reject' },
+      [CHILD_DROPPED]: { actions: 'reject' },
     },
     states: {
       running: {

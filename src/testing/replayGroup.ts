@@ -181,6 +181,21 @@ export async function replayGroupPath(
             ? { type: 'reload' }
             : { type: REPLAY_MESSAGE, sequence: ++sequence };
         send(message);
+        if (before.phase === 'running.stopping' || before.phase === 'running.failing') {
+          // Shutting down: a child not asked to stop yet gets it; a child stopping gets a
+          // message but not a reload, which is dropped and counted.
+          for (const child of before.children) {
+            if (child.status !== 'running' && child.status !== 'stopping') continue;
+            if (child.status === 'stopping' && event.type === 'reload') {
+              dropped++;
+              continue;
+            }
+            const got = expected.get(key(child.id, child.runs))!;
+            if (event.type === 'reload') got.reloads++;
+            else got.messages.push(message);
+          }
+          break;
+        }
         if (before.phase !== 'running.active') break;
         for (const child of before.children) {
           // A running child gets it; one waiting to restart keeps it for its next run.

@@ -655,3 +655,40 @@ describe('bad options get a clear error at once', () => {
     ).toThrow(/unknown option "children\[0\]\.restrat".*"children\[0\]\.restart"/);
   });
 });
+
+describe('a group shutting down', () => {
+  it('passes custom messages to children still stopping and reports a reload it drops', async () => {
+    const probe = processProbe({ onShutdown: 'ignore' });
+    const clock = new SimulatedClock();
+    const actor = createActor(
+      createProcessGroup({ shutdownTimeoutMs: 1_000, children: [{ id: 'w', logic: probe.logic }] }),
+      { clock },
+    );
+    const dropped: LifecycleEvent[] = [];
+    actor.on('message.dropped', (event) => dropped.push(event));
+    actor.start();
+    await settle();
+    actor.send({ type: 'shutdown' });
+    actor.send({ type: 'status?' });
+    actor.send({ type: 'reload' });
+    await settle();
+    expect(probe.last.messages).toEqual([{ type: 'status?' }]);
+    expect(dropped).toEqual([
+      expect.objectContaining({ reason: 'shutting-down', count: 1, eventType: 'reload' }),
+    ]);
+    await advance(clock, 1_000);
+    expect(actor.getSnapshot().output).toMatchObject({ reason: 'forced', droppedMessages: 1 });
+  });
+
+  it('treats the reserved types sent by a stranger as reserved, not as messages for the child', async () => {
+    const probe = processProbe();
+    const actor = createActor(createSupervisor(probe.logic)).start();
+    await settle();
+    actor.send({ type: 'supervisor.messagesDropped', count: 1_000 });
+    actor.send({ type: 'supervisor.healthy' });
+    await settle();
+    expect(probe.last.messages).toEqual([]);
+    expect(actor.getSnapshot().context.droppedMessages).toBe(2);
+    actor.stop();
+  });
+});
