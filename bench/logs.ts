@@ -19,7 +19,16 @@ const SCENARIO = '8. log throughput (lines of 80 bytes to a file)';
 const ROOT = resolve(import.meta.dirname, '..');
 const GENERATOR = join(ROOT, 'bench/fixtures/lines.mjs');
 const XSUP = join(ROOT, 'dist/cli/xsup.js');
-const CONCURRENTLY = join(ROOT, 'node_modules/concurrently/dist/bin/index.js');
+/** concurrently's executable, as its package.json names it (9.x supports Node 20). */
+const CONCURRENTLY = join(
+  ROOT,
+  'node_modules/concurrently',
+  (
+    JSON.parse(readFileSync(join(ROOT, 'node_modules/concurrently/package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    }
+  ).bin.concurrently!,
+);
 
 interface Run {
   ms: number;
