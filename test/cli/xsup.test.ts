@@ -1,166 +1,24 @@
 /**
- * End-to-end tests of the `xsup` command: a real `xsup` process (run from source with tsx),
- * real child processes (test/fixtures/cli/*.mjs) and real signals. Each fixture prints its pid
- * on every line, and each test checks at the end that every pid it saw is gone.
+ * End-to-end tests of the `xsup` command: a real `xsup` process (the built one, run by
+ * test/support/xsup.ts), real child processes (test/fixtures/cli/*.mjs) and real signals. Each
+ * fixture prints its pid on every line, and each test checks at the end that every pid it saw
+ * is gone.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, type TestContext, test } from 'vitest';
 import { createActor } from 'xstate';
 import { type CliIo, main, procfileGroup, type StartOptions } from '../../src/cli/main.js';
 import { parseProcfile } from '../../src/cli/procfile.js';
 import { shellCommand } from '../../src/node/shellCommand.js';
-import { collector, killAll, waitGone } from '../fixtures/processes.js';
+import { collector, waitGone } from '../fixtures/processes.js';
+import { BOUND_MS, quote, ROOT, worker, Xsup } from '../support/xsup.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const WORKER = fileURLToPath(new URL('../fixtures/cli/worker.mjs', import.meta.url));
-/** How long a line or an exit may take to come, on a loaded machine. */
-const BOUND_MS = 12_000;
 const ESC = '\u001b[';
-
-/** Quotes a word for `/bin/sh`, when it needs quotes. */
-const quote = (word: string) =>
-  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-
-/** The Procfile command that runs the worker fixture with these flags. */
-const worker = (...flags: string[]) =>
-  [quote(process.execPath), quote(WORKER), ...flags.map(quote)].join(' ');
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** A running `xsup`, its output so far, and ways to wait for lines and for its end. */
-class Xsup {
-  readonly child: ChildProcess;
-  stdout = '';
-  stderr = '';
-  exit: Exit | undefined;
-  private readonly closed: Promise<Exit>;
-  private readonly wakers = new Set<() => void>();
-
-  constructor(args: readonly string[], env: Record<string, string | undefined> = {}) {
-    const environment: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, ...env };
-    for (const [key, value] of Object.entries(environment)) {
-      if (value === undefined) delete environment[key];
-    }
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/xsup.ts', ...args], {
-      cwd: ROOT,
-      env: environment,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stdout += chunk;
-      this.wake();
-    });
-    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderr += chunk;
-      this.wake();
-    });
-    this.closed = new Promise((resolve) => {
-      this.child.once('close', (code, signal) => {
-        this.exit = { code, signal };
-        this.wake();
-        resolve(this.exit);
-      });
-    });
-  }
-
-  /** Complete lines written so far to a stream. */
-  lines(stream: 'stdout' | 'stderr' = 'stdout'): string[] {
-    const text = this[stream];
-    return text
-      .slice(0, text.lastIndexOf('\n') + 1)
-      .split('\n')
-      .slice(0, -1);
-  }
-
-  /** Every pid the fixtures reported (`pid=N`). */
-  pids(): number[] {
-    const pids = new Set<number>();
-    for (const line of this.lines()) {
-      for (const match of line.matchAll(/pid=(\d+)/g)) pids.add(Number(match[1]));
-    }
-    return [...pids];
-  }
-
-  /** Waits until `count` complete lines of a stream match, and returns their matches. */
-  async waitLines(
-    pattern: RegExp,
-    count = 1,
-    stream: 'stdout' | 'stderr' = 'stdout',
-  ): Promise<RegExpExecArray[]> {
-    const deadline = performance.now() + BOUND_MS;
-    for (;;) {
-      const matches = this.lines(stream)
-        .map((line) => pattern.exec(line))
-        .filter((match) => match !== null);
-      if (matches.length >= count) return matches;
-      const what = `${count} line(s) of ${stream} matching ${pattern}`;
-      if (this.exit) throw new Error(`xsup ended before writing ${what}\n${this.transcript()}`);
-      const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`no ${what} within ${BOUND_MS} ms\n${this.transcript()}`);
-      await this.nextOutput(left);
-    }
-  }
-
-  /** Waits for one line and returns its match. */
-  async waitLine(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout') {
-    return (await this.waitLines(pattern, 1, stream))[0]!;
-  }
-
-  /** Waits for `xsup` to end. */
-  async finished(): Promise<Exit> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`xsup did not end within ${BOUND_MS} ms\n${this.transcript()}`)),
-        BOUND_MS,
-      );
-    });
-    try {
-      return await Promise.race([this.closed, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
-  }
-
-  /** Ends `xsup` and every process it reported, whatever state the test left them in. */
-  cleanup(): void {
-    if (this.exit === undefined) this.child.kill('SIGKILL');
-    killAll(this.pids());
-  }
-
-  transcript(): string {
-    return `--- exit: ${JSON.stringify(this.exit)}\n--- stdout:\n${this.stdout}--- stderr:\n${this.stderr}`;
-  }
-
-  private nextOutput(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.wakers.add(done);
-    });
-  }
-
-  private wake(): void {
-    for (const waker of [...this.wakers]) waker();
-  }
-}
 
 const runs = new Set<Xsup>();
 let dir: string;
@@ -172,7 +30,7 @@ function xsup(
   args: readonly string[],
   env?: Record<string, string | undefined>,
 ): Xsup {
-  const run = new Xsup(args, env);
+  const run = new Xsup(args, { env });
   runs.add(run);
   context.onTestFinished(() => run.cleanup());
   return run;
