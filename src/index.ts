@@ -8,14 +8,6 @@
  */
 
 export {
-  CHILD_HOST_ID,
-  type ChildSetMember,
-  type ChildStatus,
-  type ChildView,
-  childSetMembers,
-  HEALTHY,
-} from './actors/childHost.js';
-export {
   fromProcess,
   MAX_BUFFERED_MESSAGES,
   PROCESS_REJECT,
@@ -56,10 +48,10 @@ export {
   type ShutdownStartedEvent,
 } from './lifecycle.js';
 export {
-  CHILD_SET_ID,
   createProcessGroup,
   type GroupChild,
   type GroupChildLogic,
+  type GroupChildRefs,
   type GroupContext,
   type GroupControlEvent,
   type GroupEvent,
@@ -109,4 +101,15 @@ export {
   SHUTDOWN_ORDERS,
   type ShutdownOrder,
 } from './policy/restart.js';
+export { HEALTHY } from './runtime/events.js';
+export {
+  type ChildSetMember,
+  childOf,
+  childSetMembers,
+  childSnapshotOf,
+  type GroupedChildren,
+  type SupervisedChildren,
+  type SupervisionOwner,
+} from './runtime/reach.js';
+export type { ChildStatus, ChildView } from './runtime/types.js';
 export { describeTree, isTreeReady, type NodeState, type TreeNode } from './tree.js';

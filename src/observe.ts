@@ -3,14 +3,13 @@
  * logger that writes them out.
  *
  * `actor.on(...)` hears only what that one actor emits. {@link observeLifecycle} hears the
- * lifecycle events of every supervisor and group in the actor's system, nested ones included,
- * through XState's inspection stream. {@link createLifecycleLogger} turns them into log lines:
+ * lifecycle events of every supervisor and group in the actor's system, nested ones included:
+ * what their runtimes report, handed over directly, and what their machines emit, through
+ * XState's inspection stream. {@link createLifecycleLogger} turns them into log lines:
  * readable text by default, JSON lines when asked, or calls on any logger with `info`, `warn`
  * and `error` methods (console and pino both fit).
  */
-import type { AnyActorRef, Subscription } from 'xstate';
-import { HOST_EVENT_PREFIX } from './actors/childHost.js';
-import { isTrusted } from './actors/guard.js';
+import type { AnyActorRef, EventObject, Subscription } from 'xstate';
 import { formatLifecycleEvent, type LifecycleEvent } from './lifecycle.js';
 import { checkOptions, invalidOption } from './policy/options.js';
 
@@ -28,6 +27,29 @@ const LIFECYCLE_TYPES = new Set<string>([
   'message.dropped',
   'child.healthy',
 ]);
+
+type Observer = (event: LifecycleEvent, source: AnyActorRef) => void;
+
+/** The lifecycle observers of each actor system. */
+const observers = new WeakMap<object, Set<Observer>>();
+
+/**
+ * Hands the lifecycle events a supervisor's or group's runtime reported to the observers of
+ * its system (see {@link observeLifecycle}).
+ *
+ * @example
+ *
+ * ```ts
+ * reportLifecycle(self, events);
+ * ```
+ */
+export function reportLifecycle(source: AnyActorRef, events: readonly EventObject[]): void {
+  const set = observers.get(source.system);
+  if (!set) return;
+  for (const observer of [...set]) {
+    for (const event of events) observer(event as LifecycleEvent, source);
+  }
+}
 
 /**
  * Tells whether a value is one of the {@link LifecycleEvent}s supervisors and groups emit.
@@ -81,22 +103,25 @@ export function observeLifecycle(
       }
     }
   };
-  return actor.system.inspect((inspection) => {
-    if (inspection.type === '@xstate.event') {
-      // What a child host reports to its supervisor or group: the machine emits these events.
-      // (a report, or a decision that carries the events that led to it).
-      const { event } = inspection;
-      const events = (event as { events?: unknown }).events;
-      if (!Array.isArray(events) || !event.type.startsWith(HOST_EVENT_PREFIX)) return;
-      if (!isTrusted(event)) return;
-      const source = inspection.actorRef as AnyActorRef;
-      for (const lifecycle of events as LifecycleEvent[]) call(lifecycle, source);
-      return;
-    }
-    if (inspection.type !== '@xstate.action' || inspection.action.type !== 'xstate.emit') return;
-    const emitted = (inspection.action.params as { event?: unknown } | undefined)?.event;
-    if (isLifecycleEvent(emitted)) call(emitted, inspection.actorRef as AnyActorRef);
+  let set = observers.get(actor.system);
+  if (!set) {
+    set = new Set();
+    observers.set(actor.system, set);
+  }
+  const observer: Observer = call;
+  set.add(observer);
+  const inspection = actor.system.inspect((inspected) => {
+    if (inspected.type !== '@xstate.action' || inspected.action.type !== 'xstate.emit') return;
+    const emitted = (inspected.action.params as { event?: unknown } | undefined)?.event;
+    if (isLifecycleEvent(emitted)) call(emitted, inspected.actorRef as AnyActorRef);
   });
+  const systemObservers = set;
+  return {
+    unsubscribe() {
+      systemObservers.delete(observer);
+      inspection.unsubscribe();
+    },
+  };
 }
 
 /** A logger with the methods the lifecycle logger calls: `console` and pino both fit. */

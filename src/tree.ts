@@ -1,14 +1,15 @@
 /**
  * The supervision tree as plain data: every supervisor, group and child with its state.
  *
- * {@link describeTree} walks a running actor's children, through groups' child sets too, and
+ * {@link describeTree} walks a running actor's children, and the children of its supervisors and
+ * groups, and
  * returns plain serializable nodes, which health endpoints, logs and tests can read without
  * knowing how each kind of actor keeps its children.
  */
 import type { AnyActorRef } from 'xstate';
-import { childSetMembers } from './actors/childHost.js';
 import { yieldToEventLoop } from './actors/yieldToEventLoop.js';
 import { escalationHop } from './machines/harden.js';
+import { childSetMembers } from './runtime/reach.js';
 
 /** The condition of one node of the tree. */
 export type NodeState =
@@ -74,7 +75,7 @@ export function isTreeReady(node: TreeNode): boolean {
 
 /**
  * Walks the tree without recursion (a chain of 1,000 nested supervisors is as deep as any
- * other), through every supervisor's and group's child host.
+ * other), through every supervisor's and group's children.
  */
 function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode {
   const top: TreeNode = { id: rootId, path: rootPath, state: 'active', children: [] };
@@ -90,37 +91,37 @@ function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode
     };
     node.state = known ?? stateOf(snapshot);
     if (snapshot.status !== 'active') continue;
+    const members = childSetMembers(actor);
+    const supervised = new Set<AnyActorRef>();
+    // A supervisor's or group's children, running, stopping or waiting to restart.
+    for (const member of members ?? []) {
+      const memberNode: TreeNode = {
+        id: member.id,
+        path: `${node.path}/${member.id}`,
+        state: member.status,
+        children: [],
+      };
+      node.children.push(memberNode);
+      if (member.ref) {
+        supervised.add(member.ref);
+        stack.push({
+          actor: member.ref,
+          node: memberNode,
+          known: member.status === 'running' ? undefined : member.status,
+        });
+      }
+    }
     for (const child of Object.values(snapshot.children ?? {})) {
       if (!child || typeof child.getSnapshot !== 'function') continue;
-      const members = childSetMembers(child);
-      if (members) {
-        // A child host: its members are the supervisor's or group's children.
-        for (const member of members) {
-          const memberNode: TreeNode = {
-            id: member.id,
-            path: `${node.path}/${member.id}`,
-            state: member.status,
-            children: [],
-          };
-          node.children.push(memberNode);
-          if (member.ref) {
-            stack.push({
-              actor: member.ref,
-              node: memberNode,
-              known: member.status === 'running' ? undefined : member.status,
-            });
-          }
-        }
-      } else if (!isInternal(child)) {
-        const childNode: TreeNode = {
-          id: child.id,
-          path: `${node.path}/${child.id}`,
-          state: 'active',
-          children: [],
-        };
-        node.children.push(childNode);
-        stack.push({ actor: child, node: childNode, known: undefined });
-      }
+      if (supervised.has(child) || isInternal(child)) continue;
+      const childNode: TreeNode = {
+        id: child.id,
+        path: `${node.path}/${child.id}`,
+        state: 'active',
+        children: [],
+      };
+      node.children.push(childNode);
+      stack.push({ actor: child, node: childNode, known: undefined });
     }
   }
   return top;

@@ -37,12 +37,12 @@ describe('observeLifecycle', () => {
     clock.increment(200);
     await settle();
     expect(seen).toEqual([
-      'flakySup/child child.started',
+      'flakySup/flaky child.started',
       'app/flaky child.started',
-      'root/child child.started',
-      'flakySup/child child.failed',
-      'flakySup/child restart.scheduled',
-      'flakySup/child child.started',
+      'root/root child.started',
+      'flakySup/flaky child.failed',
+      'flakySup/flaky restart.scheduled',
+      'flakySup/flaky child.started',
     ]);
     sub.unsubscribe();
     actor.send({ type: 'shutdown' });

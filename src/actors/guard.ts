@@ -6,7 +6,8 @@
  * processing for good. {@link guardActor} puts a check in front of the mailbox of an actor the
  * library created: a malformed event is replaced by a report of it, and `xstate.stop` sent by
  * somebody else to a running actor is refused (XState stops an actor through its parent, never
- * with a sent event). {@link stopActor} is how the library stops an actor it hosts.
+ * with a sent event). {@link markOwn} and {@link isOwn} recognise the layer's own events by
+ * identity. {@link stopActor} is how the library stops an actor it hosts.
  */
 import type { AnyActorRef, EventObject } from 'xstate';
 
@@ -27,47 +28,37 @@ interface Internals {
 
 const guarded = new WeakSet<AnyActorRef>();
 
-/**
- * The mark of events made by the supervision layer itself: only these are honoured as its
- * internal events. A private symbol, so nobody else can write it, set as a non-enumerable
- * property, so copying an event (`{ ...event }`) does not copy the mark.
- */
-const TRUSTED: unique symbol = Symbol('xstate-supervisor.trusted');
-const MARK: PropertyDescriptor = { value: true };
+/** The events the layer made and sent to its own actors, until each arrives (once). */
+const own = new WeakSet<object>();
 
 /**
- * Marks an event as made by the supervision layer itself, so the host or machine that gets it
- * honours it. Events of the same type made by anybody else are ignored.
+ * Remembers an event the supervision layer made itself, so the actor it is sent to honours it
+ * once. Trust rests on identity: a copy, a `Proxy` or the same object sent again by somebody
+ * who saw it in the inspection stream is not honoured.
  *
  * @example
  *
  * ```ts
- * sendTo(CHILD_HOST_ID, ({ event }) => trusted({ type: HOST_DELIVER, event }));
+ * sendBack(markOwn({ type: YIELDED }));
  * ```
  */
-export function trusted<T extends object>(event: T): T {
-  return Object.defineProperty(event, TRUSTED, MARK);
+export function markOwn<T extends object>(event: T): T {
+  own.add(event);
+  return event;
 }
 
 /**
- * Tells whether an event was made by the supervision layer (see {@link trusted}).
+ * Tells whether `event` is one the layer made and has not been received yet (see
+ * {@link markOwn}); `take` forgets it, so it counts once.
  *
  * @example
  *
  * ```ts
- * guards: { fromHost: ({ event }) => isTrusted(event) }
+ * if (isOwn(event, true)) handle(event);
  * ```
  */
-export function isTrusted(event: object): boolean {
-  return event instanceof TrustedEvent || (event as { [TRUSTED]?: boolean })[TRUSTED] === true;
-}
-
-/**
- * The base of the layer's frequent internal events (a child host's reports): an instance of a
- * class nobody else can reach is trusted at the cost of one `instanceof`, without marking it.
- */
-export abstract class TrustedEvent {
-  abstract readonly type: string;
+export function isOwn(event: object, take = false): boolean {
+  return take ? own.delete(event) : own.has(event);
 }
 
 /**

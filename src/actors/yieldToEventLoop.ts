@@ -8,7 +8,7 @@
  * in before the next restart. It measures no time; it only yields.
  */
 import { fromCallback } from 'xstate';
-import { trusted } from './guard.js';
+import { markOwn } from './guard.js';
 
 /** Internal event sent when the event loop has had its turn. */
 export const YIELDED = 'xstate.supervisor.yielded';
@@ -27,7 +27,7 @@ export const YIELDED = 'xstate.supervisor.yielded';
  * ```
  */
 export const yieldToEventLoop = fromCallback(({ sendBack }) =>
-  onNextTurn(() => sendBack(trusted({ type: YIELDED }))),
+  onNextTurn(() => sendBack(markOwn({ type: YIELDED }))),
 );
 
 /**

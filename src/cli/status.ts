@@ -9,9 +9,9 @@
  * delay left. The CLI reads the clock; the machines never do.
  */
 import type { AnyActorRef } from 'xstate';
-import { type ChildSetMember, childSetMembers } from '../actors/childHost.js';
 import type { LifecycleEvent } from '../lifecycle.js';
 import { observeLifecycle } from '../observe.js';
+import { type ChildSetMember, childSetMembers } from '../runtime/reach.js';
 import type { Instance } from './formation.js';
 
 /** The state of one process, as `xsup status` shows it. */
@@ -84,17 +84,9 @@ export interface StatusTracker {
   unsubscribe(): void;
 }
 
-/**
- * The child set of a group actor (its invoked child that `childSetMembers` recognizes), or
- * undefined once the group has stopped.
- */
+/** The children of a group actor, or undefined once the group has stopped. */
 function groupMembers(group: AnyActorRef): ChildSetMember[] | undefined {
-  const children = (group.getSnapshot() as { children?: Record<string, AnyActorRef> }).children;
-  for (const child of Object.values(children ?? {})) {
-    const members = child ? childSetMembers(child) : undefined;
-    if (members) return members;
-  }
-  return undefined;
+  return childSetMembers(group);
 }
 
 /**

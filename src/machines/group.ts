@@ -1,8 +1,8 @@
 /**
  * The process group machine: many children, a failure strategy, graceful tree shutdown.
  *
- * `createProcessGroup(options)` returns a plain XState machine. While it is `running` it
- * invokes a child-set actor (`children`) that holds its children, carries out the strategy
+ * `createProcessGroup(options)` returns a plain XState machine. The group is one actor: the
+ * supervision runtime inside it (`runtime/`) holds its children, carries out the strategy
  * (fail-fast as the Rust `processmanager` crate, or OTP's one-for-one, one-for-all and
  * rest-for-one) and stops them in parallel or in reverse start order. The machine holds the
  * lifecycle: `running.active` → `running.stopping` on `shutdown` → `stopped` with a report of
@@ -11,6 +11,7 @@
  * XState's own error channel. Groups and supervisors nest both ways.
  */
 import {
+  type ActorRefFrom,
   type AnyActorLogic,
   type AnyActorRef,
   type AnyEventObject,
@@ -20,36 +21,12 @@ import {
   enqueueActions,
   type InputFrom,
   type StateMachine,
-  sendTo,
   setup,
 } from 'xstate';
-import {
-  CHILD_HOST_ID,
-  type ChildCounts,
-  type ChildSpec,
-  createChildHostLogic,
-  HEALTHY,
-  HOST_ADD,
-  HOST_CONTROL,
-  HOST_DELIVER,
-  HOST_DRAIN,
-  HOST_DRAINED,
-  HOST_EMIT,
-  HOST_EMPTY,
-  HOST_FAILED,
-  HOST_REFUSED,
-  HOST_REJECTED,
-  HOST_REMOVE,
-  HOST_REPORT,
-  HOST_UP,
-  takeHostFailure,
-} from '../actors/childHost.js';
-import { isTrusted, trusted } from '../actors/guard.js';
 import { CHILD_DROPPED } from '../actors/ledger.js';
 import { acceptsShutdown, isActorLogic } from '../actors/shutdownAware.js';
 import { type ErrorSummary, GroupError, summarizeError } from '../errors.js';
 import type { LifecycleEvent, RequestRefusedEvent } from '../lifecycle.js';
-import { isLifecycleEvent } from '../observe.js';
 import type { BackoffPolicy } from '../policy/backoff.js';
 import {
   checkDuration,
@@ -70,17 +47,35 @@ import {
   SHUTDOWN_ORDERS,
   type ShutdownOrder,
 } from '../policy/restart.js';
-import { emitReported, escalationHop, harden } from './harden.js';
+import { command, embedRuntime, takeFailure } from '../runtime/embed.js';
+import {
+  HEALTHY,
+  HOST_ADD,
+  HOST_CONTROL,
+  HOST_DELIVER,
+  HOST_DRAIN,
+  HOST_DRAINED,
+  HOST_EMIT,
+  HOST_EMPTY,
+  HOST_FAILED,
+  HOST_REFUSED,
+  HOST_REMOVE,
+  HOST_REPORT,
+  HOST_UP,
+} from '../runtime/events.js';
+import type { GroupedChildren } from '../runtime/reach.js';
+import { isFromRuntime } from '../runtime/report.js';
+import type { ChildCounts, ChildSpec, RuntimeConfig } from '../runtime/types.js';
+import { emitReported, escalationHop } from './harden.js';
+import { relay } from './relayActions.js';
 import { type ChildEmitted, MAX_PENDING_MESSAGES } from './supervisor.js';
 
 /** Internal event: the group fails with the error it gave up with. */
 export const GROUP_ESCALATE = 'xstate.group.escalate';
 /** Refusals kept in the group's context (the most recent ones). */
 export const MAX_REFUSALS_KEPT = 20;
-/** The invoke id of the actor that holds a group's (or a supervisor's) children. */
-export const CHILD_SET_ID = CHILD_HOST_ID;
 /** The control events a group's child may send up that the group handles itself. */
-const GROUP_CONTROLS = ['shutdown', 'reload', 'add', 'remove'] as const;
+const GROUP_CONTROLS: ReadonlySet<string> = new Set(['shutdown', 'reload', 'add', 'remove']);
 const GROUP_OPTION_KEYS = [
   'id',
   'children',
@@ -221,7 +216,7 @@ function resolveChild(
   value: unknown,
   index: number,
   defaultTimeoutMs: number,
-): ChildSpec {
+): ChildSpec & { id: string } {
   if (isActorLogic(value)) {
     return {
       id: `child-${index}`,
@@ -355,22 +350,20 @@ function buildGroup(options: ProcessGroupOptions) {
     specs.push(spec);
   });
 
-  const childSet = createChildHostLogic(
-    {
-      ownerId: id,
-      mode: 'group',
-      strategy,
-      backoff,
-      maxRestarts,
-      resetAfterMs,
-      shutdownOrder,
-      random,
-      controls: GROUP_CONTROLS,
-      maxPending: MAX_PENDING_MESSAGES,
-      immediateBeforeYield: Number.POSITIVE_INFINITY,
-    },
-    specs,
-  );
+  const config: RuntimeConfig = {
+    ownerId: id,
+    mode: 'group',
+    strategy,
+    backoff,
+    maxRestarts,
+    resetAfterMs,
+    shutdownOrder,
+    random,
+    controls: GROUP_CONTROLS,
+    maxPending: MAX_PENDING_MESSAGES,
+    immediateBeforeYield: Number.POSITIVE_INFINITY,
+    initial: specs,
+  };
 
   /** Checks an `add` or `remove` event; returns the reason to refuse it, or null. */
   const requestProblem = (event: AnyEventObject): string | null => {
@@ -395,15 +388,15 @@ function buildGroup(options: ProcessGroupOptions) {
     types: {
       context: {} as GroupContext,
       events: {} as GroupControlEvent | { type: string; [key: string]: unknown },
-      children: {} as { children: 'children'; escalation: 'escalationHop' },
+      children: {} as { escalation: 'escalationHop' },
       output: {} as GroupOutput,
       emitted: {} as LifecycleEvent,
     },
-    actors: { children: childSet, escalationHop },
+    actors: { escalationHop },
     guards: {
       isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
       // An event of a host type sent from outside is not a report of the host.
-      fromChildSet: ({ event }) => isTrusted(event),
+      fromChildSet: ({ event }) => isFromRuntime(event),
       isValidRequest: ({ event }) => requestProblem(event) === null,
       isCustomMessage: ({ event }) =>
         !event.type.startsWith('xstate.') &&
@@ -414,49 +407,26 @@ function buildGroup(options: ProcessGroupOptions) {
         event.type !== CHILD_DROPPED,
     },
     actions: {
-      forward: sendTo(CHILD_SET_ID, ({ event }) => trusted({ type: HOST_DELIVER, event })),
-      forwardAdd: sendTo(CHILD_SET_ID, ({ event }) =>
-        trusted({
+      forward: ({ event, self }) => command(self, { type: HOST_DELIVER, event }),
+      forwardAdd: ({ event, self }) =>
+        command(self, {
           type: HOST_ADD,
           spec: resolveChild('add', 'child', (event as AnyEventObject).child, 0, shutdownTimeoutMs),
         }),
-      ),
-      forwardRemove: sendTo(CHILD_SET_ID, ({ event }) =>
-        trusted({ type: HOST_REMOVE, id: (event as AnyEventObject).id }),
-      ),
-      drain: sendTo(CHILD_SET_ID, ({ event }) =>
-        trusted({
+      forwardRemove: ({ event, self }) =>
+        command(self, { type: HOST_REMOVE, id: (event as AnyEventObject).id }),
+      drain: ({ event, self }) =>
+        command(self, {
           type: HOST_DRAIN,
           force: event.type === 'shutdown' && event.force === true,
           cause: 'forced-shutdown',
         }),
-      ),
-      forceDrain: sendTo(CHILD_SET_ID, () =>
-        trusted({ type: HOST_DRAIN, force: true, cause: 'forced-shutdown' }),
-      ),
-      reemit: enqueueActions(({ event, enqueue }) => {
-        const emitted = (event as AnyEventObject).event as AnyEventObject;
-        if (!isLifecycleEvent(emitted)) enqueue.emit(emitted as unknown as LifecycleEvent);
-      }),
-      passUp: enqueueActions(({ event, self, enqueue }) => {
-        const up = (event as AnyEventObject).event as AnyEventObject;
-        if (self._parent) enqueue.sendParent(up);
-        else
-          enqueue.sendTo(
-            CHILD_SET_ID,
-            trusted({ type: HOST_REJECTED, reason: 'no-parent', eventType: up.type }),
-          );
-      }),
-      control: enqueueActions(({ event, enqueue }) => {
-        enqueue.raise((event as AnyEventObject).event as AnyEventObject);
-      }),
-      reject: sendTo(CHILD_SET_ID, ({ event }) =>
-        trusted({
-          type: HOST_REJECTED,
-          reason: isTrusted(event) ? (event as AnyEventObject).reason : 'reserved',
-          eventType: isTrusted(event) ? (event as AnyEventObject).eventType : event.type,
-        }),
-      ),
+      forceDrain: ({ self }) =>
+        command(self, { type: HOST_DRAIN, force: true, cause: 'forced-shutdown' }),
+      reemit: enqueueActions(relay.reemit),
+      passUp: enqueueActions(relay.passUp),
+      control: enqueueActions(relay.control),
+      reject: enqueueActions(relay.reject),
       announceShutdown: emit({ type: 'shutdown.started' as const, ...names, childId: '*' }),
       emitReport: ({ event, self }) =>
         emitReported(self, (event as unknown as { events?: LifecycleEvent[] }).events ?? []),
@@ -517,14 +487,11 @@ function buildGroup(options: ProcessGroupOptions) {
       }),
       markCompleted: assign({ stopReason: 'completed' as const }),
       prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
-        const failure = takeHostFailure(self);
+        const failure = takeFailure(self);
         const e = event as AnyEventObject;
-        const childSetBroke = e.type.startsWith('xstate.error.actor.');
         const reason: 'child-failed' | 'max-restarts' =
-          failure?.reason === 'max-restarts' || (!failure && !childSetBroke)
-            ? 'max-restarts'
-            : 'child-failed';
-        const childId = failure?.childId ?? (childSetBroke ? CHILD_SET_ID : '?');
+          failure?.reason === 'max-restarts' || !failure ? 'max-restarts' : 'child-failed';
+        const childId = failure?.childId ?? '?';
         const cause = failure?.error ?? e.error;
         // The error the group gives up with, not a later one reported while it drained.
         const summary = cause === undefined ? context.lastError : summarizeError(cause);
@@ -580,11 +547,6 @@ function buildGroup(options: ProcessGroupOptions) {
     },
     states: {
       running: {
-        invoke: {
-          id: CHILD_SET_ID,
-          src: 'children',
-          onError: { target: 'failed', actions: 'prepareEscalation' },
-        },
         initial: 'active',
         on: {
           [HOST_REPORT]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
@@ -599,7 +561,6 @@ function buildGroup(options: ProcessGroupOptions) {
           [HOST_EMIT]: { guard: 'fromChildSet', actions: 'reemit' },
           [HOST_UP]: { guard: 'fromChildSet', actions: 'passUp' },
           [HOST_CONTROL]: { guard: 'fromChildSet', actions: 'control' },
-          [HOST_REJECTED]: { guard: 'fromChildSet', actions: 'reject' },
           [HEALTHY]: { actions: 'reject' },
           [CHILD_DROPPED]: { actions: 'reject' },
           // While stopping or failing too, so that the child set refuses them visibly.
@@ -669,10 +630,24 @@ function buildGroup(options: ProcessGroupOptions) {
       droppedMessages: context.droppedMessages,
     }),
   });
-  return harden(machine);
+  return embedRuntime(machine, config);
 }
 
 type BuiltGroup = ReturnType<typeof buildGroup>;
+
+/** The actor refs of a group's declared children, by id (bare logic: any id). */
+export type GroupChildRefs<TChildren extends ReadonlyArray<GroupChild | AnyActorLogic>> =
+  number extends TChildren['length'] ? Record<string, AnyActorRef> : UnionToRefs<TChildren[number]>;
+
+type UnionToRefs<TChild> = (
+  TChild extends { id: infer I extends string; logic: infer L extends AnyActorLogic }
+    ? (arg: { [K in I]: ActorRefFrom<L> }) => void
+    : TChild extends AnyActorLogic
+      ? (arg: Record<string, AnyActorRef>) => void
+      : never
+) extends (arg: infer R) => void
+  ? R
+  : never;
 
 /**
  * The machine type returned by {@link createProcessGroup} for its declared children: it accepts
@@ -704,7 +679,7 @@ export type ProcessGroupMachine<
     ? StateMachine<
         TContext,
         GroupEvent<TChildren>,
-        TChildActors,
+        TChildActors & GroupedChildren<GroupChildRefs<TChildren>>,
         TActor,
         TAction,
         TGuard,

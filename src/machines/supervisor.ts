@@ -3,10 +3,11 @@
  *
  * `createSupervisor(child, options)` returns a plain XState machine, so it can be the root of
  * an app (`createActor`), invoked or spawned by another machine, watched in an inspector and
- * walked by `xstate/graph`. Its child lives in a child host (`actors/childHost.ts`), invoked
- * for the supervisor's whole life, which starts, stops and restarts it, keeps what is sent to
- * it until a run has really started, and passes what it sends its parent on up. The machine
- * holds the lifecycle: `running` while the child runs (an immediate restart stays there),
+ * walked by `xstate/graph`. The supervisor is one actor: its machine holds the lifecycle, and
+ * the supervision runtime inside the same actor (`runtime/`) starts, stops and restarts the
+ * child, keeps what is sent to it until a run has really started, and passes what it sends
+ * its parent on up. The child is the supervisor's own child (`snapshot.children[id]`,
+ * `childOf`). The machine holds the lifecycle: `running` while the child runs (an immediate restart stays there),
  * `backingOff` while a restart waits for its delay through XState's scheduler, `running.stopping`
  * while the child drains after `shutdown`, and `stopped`. Giving up (restart limit, an error not
  * worth a restart, a failed temporary child) fails the supervisor through XState's own error
@@ -26,30 +27,8 @@ import {
   type NonReducibleUnknown,
   type OutputFrom,
   type StateMachine,
-  sendTo,
   setup,
 } from 'xstate';
-import {
-  CHILD_HOST_ID,
-  type ChildCounts,
-  type ChildView,
-  createChildHostLogic,
-  HEALTHY,
-  HOST_CONTROL,
-  HOST_DELIVER,
-  HOST_DRAIN,
-  HOST_DRAINED,
-  HOST_EMIT,
-  HOST_EMPTY,
-  HOST_FAILED,
-  HOST_REJECTED,
-  HOST_REPORT,
-  HOST_START,
-  HOST_UP,
-  HOST_WAIT,
-  takeHostFailure,
-} from '../actors/childHost.js';
-import { isTrusted, trusted } from '../actors/guard.js';
 import { CHILD_DROPPED } from '../actors/ledger.js';
 import { acceptsShutdown, isActorLogic } from '../actors/shutdownAware.js';
 import { YIELDED, yieldToEventLoop } from '../actors/yieldToEventLoop.js';
@@ -60,7 +39,6 @@ import {
   summarizeError,
 } from '../errors.js';
 import type { LifecycleEvent } from '../lifecycle.js';
-import { isLifecycleEvent } from '../observe.js';
 import type { BackoffPolicy } from '../policy/backoff.js';
 import {
   checkId,
@@ -73,7 +51,28 @@ import {
   type RestartType,
   resolveRestartPolicy,
 } from '../policy/options.js';
-import { emitReported, escalationHop, harden } from './harden.js';
+import { command, embedRuntime, takeFailure } from '../runtime/embed.js';
+import {
+  HEALTHY,
+  HOST_CONTROL,
+  HOST_DELIVER,
+  HOST_DRAIN,
+  HOST_DRAINED,
+  HOST_EMIT,
+  HOST_EMPTY,
+  HOST_FAILED,
+  HOST_REPORT,
+  HOST_START,
+  HOST_UP,
+  HOST_WAIT,
+} from '../runtime/events.js';
+import type { SupervisedChildren } from '../runtime/reach.js';
+import { runtimeOf } from '../runtime/reach.js';
+import { isFromRuntime } from '../runtime/report.js';
+import { dropId } from '../runtime/runs.js';
+import type { ChildCounts, ChildView, RuntimeConfig } from '../runtime/types.js';
+import { emitReported, escalationHop } from './harden.js';
+import { relay } from './relayActions.js';
 
 /** A child host's report, as the machine reads it. */
 interface Report {
@@ -104,7 +103,10 @@ export type SupervisorInputOption<TChildInput, TInput> =
 export interface SupervisorOptions<TLogic extends AnyActorLogic = AnyActorLogic, TInput = unknown> {
   /** The supervisor's id: the machine id, and its name in errors, logs and the inspector. Default `'supervisor'`. */
   id?: string;
-  /** The child actor's id. Default `'child'`. */
+  /**
+   * The child actor's id. Default: the id the app gave the supervisor (its invoke or spawn
+   * id), or for a root actor created without one, the supervisor's `id`.
+   */
   childId?: string;
   /**
    * The child's input: a value, or a function of the supervisor's own input, called at each
@@ -218,7 +220,7 @@ export type SupervisorEvent<TChildEvent extends EventObject = AnyEventObject> =
 const escalations = new WeakMap<AnyActorRef, SupervisorError>();
 
 /** The control events of the supervision layer: handled by the supervisor, never passed down as messages. */
-const CONTROL_TYPES = ['shutdown', 'reload'] as const;
+const CONTROL_TYPES: ReadonlySet<string> = new Set(['shutdown', 'reload']);
 
 /** A function option of `input` made from the supervisor's own input. */
 function inputResolver(option: unknown): (ownerInput: unknown) => unknown {
@@ -257,15 +259,8 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
   }
   checkKnownKeys(owner, 'options', options as Record<string, unknown>, SUPERVISOR_OPTION_KEYS);
   const id = checkId(owner, 'id', options.id, 'supervisor');
-  const childId = checkId(owner, 'childId', options.childId, 'child');
-  if (childId === CHILD_HOST_ID) {
-    invalidOption(
-      owner,
-      'childId',
-      childId,
-      `an id other than "${CHILD_HOST_ID}" (the supervisor's own)`,
-    );
-  }
+  const childId =
+    options.childId === undefined ? undefined : checkId(owner, 'childId', options.childId, 'child');
   const restart = checkOneOf(owner, 'restart', options.restart ?? 'transient', RESTART_TYPES);
   const { backoff, maxRestarts, resetAfterMs, shutdownTimeoutMs, random } = resolveRestartPolicy(
     owner,
@@ -284,41 +279,38 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
     invalidOption(owner, 'shouldRestart', shouldRestart, 'a function (error, failures) => boolean');
   }
 
-  const host = createChildHostLogic(
-    {
-      ownerId: id,
-      mode: 'supervisor',
-      strategy: 'one-for-one',
-      backoff,
-      maxRestarts,
-      resetAfterMs,
-      shutdownOrder: 'parallel',
-      random,
-      shouldRestart,
-      controls: CONTROL_TYPES,
-      maxPending: MAX_PENDING_MESSAGES,
-      immediateBeforeYield: IMMEDIATE_RESTARTS_BEFORE_YIELD,
-    },
-    [
+  const config: RuntimeConfig = {
+    ownerId: id,
+    mode: 'supervisor',
+    strategy: 'one-for-one',
+    backoff,
+    maxRestarts,
+    resetAfterMs,
+    shutdownOrder: 'parallel',
+    random,
+    shouldRestart,
+    controls: CONTROL_TYPES,
+    maxPending: MAX_PENDING_MESSAGES,
+    immediateBeforeYield: IMMEDIATE_RESTARTS_BEFORE_YIELD,
+    initial: [
       {
         id: childId,
         logic: child,
-        input: inputResolver(options.input),
+        input: options.input === undefined ? (own) => own : inputResolver(options.input),
         restart,
         shutdownTimeoutMs,
         graceful,
       },
     ],
-  );
-
-  const names = { supervisorId: id, childId };
+  };
+  /** The child's id, as the runtime named it. */
+  const childIdOf = (self: AnyActorRef) => dropId(runtimeOf(self)!);
 
   const machine = setup({
     types: {
       context: {} as SupervisorContext,
       events: {} as AnyEventObject,
       children: {} as {
-        children: 'children';
         escalation: 'escalationHop';
         yield: 'yieldToEventLoop';
       },
@@ -326,14 +318,13 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       output: {} as SupervisorOutput,
       emitted: {} as LifecycleEvent,
     },
-    actors: { children: host, yieldToEventLoop, escalationHop },
+    actors: { yieldToEventLoop, escalationHop },
     delays: {
       backoff: ({ context }) => context.nextDelayMs,
-      shutdownTimeout: shutdownTimeoutMs,
     },
     guards: {
-      fromHost: ({ event }) => isTrusted(event),
-      yields: ({ event }) => isTrusted(event) && event.delayMs === 0,
+      fromHost: ({ event }) => isFromRuntime(event),
+      yields: ({ event }) => isFromRuntime(event) && event.delayMs === 0,
       isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
       isCustomMessage: ({ event }) =>
         !event.type.startsWith('xstate.') &&
@@ -361,55 +352,28 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
           lastError,
         };
       }),
-      reemit: enqueueActions(({ event, enqueue }) => {
-        const emitted = (event as AnyEventObject).event as AnyEventObject;
-        // A nested supervisor's lifecycle events are heard through observeLifecycle already.
-        if (!isLifecycleEvent(emitted)) enqueue.emit(emitted as unknown as LifecycleEvent);
-      }),
-      passUp: enqueueActions(({ event, self, enqueue }) => {
-        const up = (event as AnyEventObject).event as AnyEventObject;
-        if (self._parent) enqueue.sendParent(up);
-        else
-          enqueue.sendTo(
-            CHILD_HOST_ID,
-            trusted({ type: HOST_REJECTED, reason: 'no-parent', childId, eventType: up.type }),
-          );
-      }),
-      control: enqueueActions(({ event, enqueue }) => {
-        enqueue.raise((event as AnyEventObject).event as AnyEventObject);
-      }),
-      deliver: sendTo(CHILD_HOST_ID, ({ event }) => trusted({ type: HOST_DELIVER, event })),
-      reject: sendTo(CHILD_HOST_ID, ({ event }) =>
-        trusted({
-          type: HOST_REJECTED,
-          reason: isTrusted(event) ? event.reason : 'reserved',
-          childId,
-          eventType: isTrusted(event) ? event.eventType : event.type,
-        }),
-      ),
-      // Leaving backingOff: the machine announces the restart, and its host starts the child.
-      announceRestart: emit(({ context }) => ({
+      reemit: enqueueActions(relay.reemit),
+      passUp: enqueueActions(relay.passUp),
+      control: enqueueActions(relay.control),
+      reject: enqueueActions(relay.reject),
+      deliver: ({ event, self }) => command(self, { type: HOST_DELIVER, event }),
+      // Leaving backingOff: the machine announces the restart, and its runtime starts the child.
+      announceRestart: emit(({ context, self }) => ({
         type: 'child.started' as const,
         supervisorId: id,
-        childId,
+        childId: childIdOf(self),
         restarts: context.restarts + 1,
       })),
       countRestart: assign({ restarts: ({ context }) => context.restarts + 1 }),
-      startChild: sendTo(CHILD_HOST_ID, () => trusted({ type: HOST_START })),
-      drain: sendTo(CHILD_HOST_ID, ({ event }) =>
-        trusted({
+      startChild: ({ self }) => command(self, { type: HOST_START }),
+      drain: ({ event, self }) =>
+        command(self, {
           type: HOST_DRAIN,
           force: event.type === 'shutdown' && event.force === true,
           cause: 'forced-shutdown',
         }),
-      ),
-      forceDrain: sendTo(CHILD_HOST_ID, ({ event }) =>
-        trusted({
-          type: HOST_DRAIN,
-          force: true,
-          cause: event.type === 'shutdown' ? 'forced-shutdown' : 'grace-period',
-        }),
-      ),
+      forceDrain: ({ self }) =>
+        command(self, { type: HOST_DRAIN, force: true, cause: 'forced-shutdown' }),
       recordWait: assign({ nextDelayMs: ({ event }) => (event as AnyEventObject).delayMs }),
       recordDrained: assign(({ event }) => {
         const { forced, output } = event as unknown as { forced: string[]; output: unknown };
@@ -426,7 +390,8 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
         pendingMessages: 0,
       })),
       prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
-        const failure = takeHostFailure(self);
+        const failure = takeFailure(self);
+        const childId = childIdOf(self);
         const reason: SupervisorFailureReason =
           failure && failure.reason !== 'child-failed' ? failure.reason : 'not-restartable';
         const cause = failure ? failure.error : (event as AnyEventObject).error;
@@ -437,9 +402,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
             ? `more than ${maxRestarts?.count} restarts within ${maxRestarts?.withinMs} ms`
             : reason === 'temporary'
               ? 'a temporary child failed and is not restarted'
-              : failure
-                ? 'the error is not worth a restart (shouldRestart returned false)'
-                : 'its child host failed';
+              : 'the error is not worth a restart (shouldRestart returned false)';
         const detail = lastError ? `: ${lastError.name}: ${lastError.message}` : '';
         escalations.set(
           self,
@@ -454,7 +417,13 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
             },
           ),
         );
-        enqueue.emit({ type: 'supervisor.gaveUp', ...names, reason, error: lastError });
+        enqueue.emit({
+          type: 'supervisor.gaveUp',
+          supervisorId: id,
+          childId,
+          reason,
+          error: lastError,
+        });
         enqueue.assign({ failures, lastError });
       }),
       escalate: ({ self }) => {
@@ -478,18 +447,11 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       childOutput: undefined,
       forced: [],
     }),
-    invoke: {
-      id: CHILD_HOST_ID,
-      src: 'children',
-      input: ({ context }: { context: SupervisorContext }) => context.input,
-      onError: { target: '.failed', actions: 'prepareEscalation' },
-    },
     on: {
       [HOST_REPORT]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
       [HOST_EMIT]: { guard: 'fromHost', actions: 'reemit' },
       [HOST_UP]: { guard: 'fromHost', actions: 'passUp' },
       [HOST_CONTROL]: { guard: 'fromHost', actions: 'control' },
-      [HOST_REJECTED]: { guard: 'fromHost', actions: 'reject' },
       [HOST_FAILED]: {
         guard: 'fromHost',
         target: '.failed',
@@ -533,8 +495,9 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
           },
           stopping: {
             id: 'supervisor-stopping',
+            // The grace period runs in the runtime, one timer shared by everything asked to
+            // stop at once (see runtime/grace.ts).
             entry: 'drain',
-            after: { shutdownTimeout: { actions: 'forceDrain' } },
             on: {
               shutdown: { guard: 'isForced', actions: 'forceDrain' },
               reload: { actions: 'deliver' },
@@ -608,7 +571,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       return output;
     },
   });
-  return harden(machine);
+  return embedRuntime(machine, config);
 }
 
 /**
@@ -648,7 +611,7 @@ export type SupervisorMachine<TLogic extends AnyActorLogic = AnyActorLogic, TInp
     ? StateMachine<
         TContext & { input: TInput },
         SupervisorEvent<EventFromLogic<TLogic>>,
-        TChildren,
+        TChildren & SupervisedChildren<TLogic>,
         TActor,
         TAction,
         TGuard,

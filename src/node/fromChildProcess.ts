@@ -16,8 +16,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from 'xstate';
-import { wantsEmitted } from '../actors/childHost.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
+import { wantsEmitted } from '../runtime/relay.js';
 import { ChildProcessError, exitError, spawnError } from './childProcessError.js';
 import {
   type ChildProcessOptions,

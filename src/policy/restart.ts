@@ -4,7 +4,7 @@
  * What happens when a child ends on its own (restart it, drop it, give up), which children a
  * group strategy stops and restarts with it, and whether a restart limit is passed, are
  * decided here, with no XState import and no clock, so each rule is tested on its own. The
- * child host (`actors/childHost.ts`) carries the decisions out; the machines show them.
+ * supervision runtime (`runtime/`) carries the decisions out; the machines show them.
  */
 import type { MaxRestarts, RestartType } from './options.js';
 

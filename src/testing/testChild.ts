@@ -15,8 +15,8 @@ import type {
   NonReducibleUnknown,
   Snapshot,
 } from 'xstate';
-import { HEALTHY } from '../actors/childHost.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
+import { HEALTHY } from '../runtime/events.js';
 
 /** The event a child sends its parent to say it is healthy (see {@link RunPlan.start}). */
 export const HEALTHY_EVENT: typeof HEALTHY = HEALTHY;

@@ -15,6 +15,7 @@ import {
   type ProcessStatus,
 } from '../../src/cli/status.js';
 import { createProcessGroup, type GroupChild } from '../../src/machines/group.js';
+import { viewsOf } from '../support/children.js';
 import { advance, processProbe, settle } from '../support/probe.js';
 
 const instance = (name: string, index: number): Instance => ({
@@ -212,7 +213,7 @@ describe('the control operations', () => {
     expect(t.flaky.runs[1]!.signal.aborted).toBe(true);
     expect(t.flaky.runs).toHaveLength(3);
     expect(t.status().flaky).toMatchObject({ state: 'running', failures: 0, restarts: 2 });
-    expect(t.actor.getSnapshot().children.children?.getSnapshot().views.flaky).toMatchObject({
+    expect(viewsOf(t.actor).flaky).toMatchObject({
       failures: 0,
     });
     t.operations.close();

@@ -9,6 +9,7 @@ import { type AnyActorLogic, createActor, fromPromise, SimulatedClock } from 'xs
 import type { LifecycleEvent } from '../../src/lifecycle.js';
 import { createProcessGroup } from '../../src/machines/group.js';
 import type { GroupStrategy } from '../../src/policy/restart.js';
+import { viewsOf } from '../support/children.js';
 import { advance, processProbe, settle } from '../support/probe.js';
 
 async function roundWithTemporary(strategy: GroupStrategy, temporary: AnyActorLogic) {
@@ -34,7 +35,7 @@ async function roundWithTemporary(strategy: GroupStrategy, temporary: AnyActorLo
   await settle();
   failing.last.fail(new Error('boom'));
   await advance(clock, 1_000);
-  const views = group.getSnapshot().children.children?.getSnapshot().views ?? {};
+  const views = viewsOf(group);
   return { group, failing, events, views };
 }
 

@@ -29,6 +29,7 @@ import {
 } from '../../src/machines/group.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
 import { MAX_TIMER_MS } from '../../src/policy/backoff.js';
+import { childActorsOf, viewsOf } from '../support/children.js';
 import { advance, type ProbeOptions, processProbe, settle } from '../support/probe.js';
 
 /** Starts a group on a simulated clock, recording its lifecycle events and its error. */
@@ -52,9 +53,9 @@ function startGroup(options: ProcessGroupOptions, clock = new SimulatedClock()) 
     send: (event: GroupEvent) => actor.send(event),
     output: () => actor.getSnapshot().output as GroupOutput | undefined,
     /** What the child set shows of each child, by id. */
-    views: () => actor.getSnapshot().children.children?.getSnapshot().views ?? {},
-    /** The child set's live child actors, by id. */
-    childActors: () => actor.getSnapshot().children.children?.getSnapshot().children ?? {},
+    views: () => viewsOf(actor),
+    /** The group's live child actors, by id. */
+    childActors: () => childActorsOf(actor),
   };
 }
 
@@ -1523,7 +1524,7 @@ describe('group: actors and ids', () => {
     expect(g.actor.getSnapshot().context.running).toBe(1);
   });
 
-  it('runs each child as an actor under its own id, with the child set as parent', async () => {
+  it('runs each child as an actor under its own id, with the group as parent', async () => {
     const actors: AnyActorRef[] = [];
     const clock = new SimulatedClock();
     const machine = createProcessGroup({
@@ -1541,17 +1542,18 @@ describe('group: actors and ids', () => {
     });
     actor.start();
     await settle();
-    const childSet = actor.getSnapshot().children.children;
     const byId = (id: string) => actors.filter((a) => a.id === id);
     expect(byId('db')).toHaveLength(1);
-    expect(byId('api')).toHaveLength(1);
-    // Each child's parent is a relay of the child set (same session), which tells who sent what.
-    expect(byId('db')[0]?._parent?.sessionId).toBe(childSet?.sessionId);
-    expect(byId('api')[0]?._parent?.sessionId).toBe(childSet?.sessionId);
-    expect(childSet?._parent).toBe(actor);
-    const apiHost = byId('children').find((host) => host._parent === byId('api')[0]);
-    expect(byId('child')[0]?._parent?.sessionId).toBe(apiHost?.sessionId);
-    expect(childSet?.getSnapshot().children).toEqual({ db: byId('db')[0], api: byId('api')[0] });
+    // The supervisor "api" and its child, which takes the supervisor's id.
+    const [api, apiChild] = byId('api');
+    expect(byId('api')).toHaveLength(2);
+    // Each child's parent is a relay of its owner (same session), which tells who sent what.
+    expect(byId('db')[0]?._parent?.sessionId).toBe(actor.sessionId);
+    expect(api?._parent?.sessionId).toBe(actor.sessionId);
+    expect(apiChild?._parent?.sessionId).toBe(api?.sessionId);
+    expect(childActorsOf(actor)).toEqual({ db: byId('db')[0], api });
+    // Two actors per supervised child, none more: the group holds its children itself.
+    expect(actors).toHaveLength(4);
   });
 
   it('lets two groups in one actor system each have a child "worker"', async () => {

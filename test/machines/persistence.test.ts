@@ -14,6 +14,8 @@ import {
 import { idle } from '../../src/actors/idle.js';
 import { createProcessGroup } from '../../src/machines/group.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
+import { childOf } from '../../src/runtime/reach.js';
+import { viewsOf } from '../support/children.js';
 import { advance, processProbe, settle } from '../support/probe.js';
 
 /** Persists `actor` as JSON (what a user would store), stops it, and restores a new actor. */
@@ -47,12 +49,7 @@ describe('persistence: supervisor', () => {
     const { restored } = roundTrip(logic, actor);
     await settle();
     expect(restored.getSnapshot().matches({ running: 'active' })).toBe(true);
-    const host = restored.getSnapshot().children.children as AnyActorRef;
-    const child = (
-      host.getSnapshot() as {
-        children: Record<string, { getSnapshot(): { context: { n: number } } }>;
-      }
-    ).children.child;
+    const child = childOf(restored) as AnyActorRef | undefined;
     expect(child?.getSnapshot().context.n).toBe(2);
     restored.send({ type: 'inc' });
     expect(child?.getSnapshot().context.n).toBe(3);
@@ -143,17 +140,10 @@ describe('persistence: group', () => {
     await settle();
     await advance(restoredClock, 0);
     expect(flaky.runs).toHaveLength(2);
-    const host = restored.getSnapshot().children.children as AnyActorRef;
-    const views = (
-      host.getSnapshot() as { views: Record<string, { status: string; failures: number }> }
-    ).views;
+    const views = viewsOf(restored);
     expect(views.flaky).toMatchObject({ status: 'running', failures: 1 });
     expect(views.counter?.status).toBe('running');
-    const counterRef = (
-      host.getSnapshot() as {
-        children: Record<string, { getSnapshot(): { context: { n: number } } }>;
-      }
-    ).children.counter;
+    const counterRef = childOf(restored, 'counter') as AnyActorRef | undefined;
     expect(counterRef?.getSnapshot().context.n).toBe(1);
     restored.send({ type: 'shutdown' });
     await advance(restoredClock, 100);

@@ -18,7 +18,6 @@ import {
   SimulatedClock,
   setup,
 } from 'xstate';
-import { childSetMembers } from '../../src/actors/childHost.js';
 import { fromProcess } from '../../src/actors/fromProcess.js';
 import { idle } from '../../src/actors/idle.js';
 import { markShutdownAware } from '../../src/actors/shutdownAware.js';
@@ -32,14 +31,8 @@ import {
   type SupervisorOptions,
   type SupervisorOutput,
 } from '../../src/machines/supervisor.js';
+import { childOf, childSetMembers } from '../../src/runtime/reach.js';
 import { advance, processProbe, settle } from '../support/probe.js';
-
-/** The supervisor's live child actor, held by its child host. */
-function childOf(actor: AnyActorRef): AnyActorRef | undefined {
-  const host = actor.getSnapshot().children.children as AnyActorRef | undefined;
-  return (host?.getSnapshot() as { children?: Record<string, AnyActorRef> } | undefined)?.children
-    ?.child;
-}
 
 /** Every actor under `actor` that is still active (none may be, once a supervisor has ended). */
 function liveActors(actor: AnyActorRef): string[] {
@@ -963,25 +956,25 @@ describe('supervisor: lifecycle events', () => {
     s.send({ type: 'shutdown' });
     await settle();
     expect(s.events).toEqual([
-      { type: 'child.started', supervisorId: 'api', childId: 'child', restarts: 0 },
+      { type: 'child.started', supervisorId: 'api', childId: 'api', restarts: 0 },
       {
         type: 'child.failed',
         supervisorId: 'api',
-        childId: 'child',
+        childId: 'api',
         error: { name: 'Error', message: 'failure 1' },
         failures: 1,
       },
       {
         type: 'restart.scheduled',
         supervisorId: 'api',
-        childId: 'child',
+        childId: 'api',
         delayMs: 100,
         failures: 1,
       },
-      { type: 'child.started', supervisorId: 'api', childId: 'child', restarts: 1 },
-      { type: 'reload.sent', supervisorId: 'api', childId: 'child' },
-      { type: 'shutdown.started', supervisorId: 'api', childId: 'child' },
-      { type: 'child.stopped', supervisorId: 'api', childId: 'child' },
+      { type: 'child.started', supervisorId: 'api', childId: 'api', restarts: 1 },
+      { type: 'reload.sent', supervisorId: 'api', childId: 'api' },
+      { type: 'shutdown.started', supervisorId: 'api', childId: 'api' },
+      { type: 'child.stopped', supervisorId: 'api', childId: 'api' },
     ]);
   });
 
@@ -1017,7 +1010,7 @@ describe('supervisor: lifecycle events', () => {
     expect(s.events.at(-1)).toEqual({
       type: 'child.forced',
       supervisorId: 'supervisor',
-      childId: 'child',
+      childId: 'supervisor',
       shutdownTimeoutMs: 100,
       cause: 'grace-period',
     });
@@ -1132,8 +1125,7 @@ describe('supervisor: the event loop', () => {
       next: (snapshot) => {
         // The supervisor stays in running; its child waits one turn of the event loop.
         if (!snapshot.matches('running')) left = true;
-        const host = snapshot.children.children as AnyActorRef | undefined;
-        if (host && childSetMembers(host)?.[0]?.status === 'backingOff') yielded++;
+        if (childSetMembers(actor)?.[0]?.status === 'backingOff') yielded++;
       },
       error: () => {},
     });

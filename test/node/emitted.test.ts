@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor, toPromise } from 'xstate';
-import { wantsEmitted } from '../../src/actors/childHost.js';
 import { createProcessGroup } from '../../src/machines/group.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
 import { fromChildProcess } from '../../src/node/fromChildProcess.js';
+import { childOf } from '../../src/runtime/reach.js';
+import { wantsEmitted } from '../../src/runtime/relay.js';
 
 const printer = fromChildProcess({
   command: process.execPath,
@@ -31,8 +32,7 @@ describe('emitted events of a supervised OS process', () => {
   it('are wanted only when somebody up the tree listens', async () => {
     const actor = createActor(createSupervisor(printer, { restart: 'temporary' }));
     actor.start();
-    const host = actor.getSnapshot().children.children!;
-    const run = host.getSnapshot().children.child as AnyActorRef;
+    const run = childOf(actor) as AnyActorRef;
     expect(run).toBeDefined();
     // The host relays every emitted event, but nobody listens: nothing is wanted.
     expect(wantsEmitted(run, 'output')).toBe(false);

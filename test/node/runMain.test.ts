@@ -111,7 +111,7 @@ describe('runMain', () => {
     expect(await exit).toBe(1);
     const text = stderr.text();
     expect(text).toMatch(
-      /^api failed:\nSupervisorError: supervisor "api" gave up on child "child" \(more than 0 restarts within 1000 ms\): Error: cannot reach the database\n {2}host db:5432\n {2}caused by Error: cannot reach the database\n {4}host db:5432\n {2}caused by Error: connect ECONNREFUSED\n {4}at /,
+      /^api failed:\nSupervisorError: supervisor "api" gave up on child "api" \(more than 0 restarts within 1000 ms\): Error: cannot reach the database\n {2}host db:5432\n {2}caused by Error: cannot reach the database\n {4}host db:5432\n {2}caused by Error: connect ECONNREFUSED\n {4}at /,
     );
   });
 
@@ -267,7 +267,7 @@ describe('runMain in a real process', () => {
     expect(output.out).toContain('event supervisor.gaveUp\nexit code 1\n');
     expect(output.err.startsWith('worker | error line 1\nworker | error line 2\n')).toBe(true);
     expect(output.err).toMatch(
-      /\nservice failed:\nSupervisorError: supervisor "service" gave up on child "child" \(more than 1 restarts within 60000 ms\): ChildProcessError: process "worker" \(pid \d+, command .*\) exited with code 3; its last 2 lines of stderr:\n/,
+      /\nservice failed:\nSupervisorError: supervisor "service" gave up on child "service" \(more than 1 restarts within 60000 ms\): ChildProcessError: process "worker" \(pid \d+, command .*\) exited with code 3; its last 2 lines of stderr:\n/,
     );
     expect(output.err).toMatch(
       /\n {2}caused by ChildProcessError: process "worker" \(pid \d+, command .*\) exited with code 3; its last 2 lines of stderr:\n {6}error line 1\n {6}error line 2\n$/,
@@ -282,10 +282,10 @@ describe('runMain observability options', () => {
     process.emit('SIGTERM');
     expect(await exit).toBe(0);
     expect(stderr.text().split('\n')).toEqual([
-      'app/child: started',
+      'app/app: started',
       'app: SIGTERM received, shutting down gracefully (send it again to stop at once)',
-      'app/child: shutting down',
-      'app/child: stopped',
+      'app/app: shutting down',
+      'app/app: stopped',
       '',
     ]);
   });
@@ -304,7 +304,7 @@ describe('runMain observability options', () => {
       level: 'info',
       type: 'child.started',
       supervisorId: 'app',
-      childId: 'child',
+      childId: 'app',
       restarts: 0,
     });
   });

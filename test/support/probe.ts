@@ -141,18 +141,3 @@ export function processProbe(options: ProbeOptions = {}): Probe {
     live: () => runs.filter((run) => run.live),
   };
 }
-
-/**
- * The live child actors a supervisor's or group's child host holds (`{}` when none runs, or
- * when the host itself has stopped).
- */
-export function hostedRuns(snapshot: {
-  children: Record<string, AnyActorRef | undefined>;
-}): Record<string, AnyActorRef> {
-  const host = snapshot.children.children;
-  const hostSnapshot = host?.getSnapshot() as
-    | { status?: string; children?: Record<string, AnyActorRef> }
-    | undefined;
-  if (hostSnapshot?.status !== 'active') return {};
-  return hostSnapshot.children ?? {};
-}

@@ -28,7 +28,7 @@ const options = {
 describe('supervisor model', () => {
   it('is walked by xstate/graph where the real supervisor is refused', () => {
     expect(() => createTestModel(createSupervisor(idle))).toThrow(
-      'Invocations on test machines are not supported',
+      'After events on test machines are not supported',
     );
     const model = createSupervisorModel(options);
     for (const paths of [

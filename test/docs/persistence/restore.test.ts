@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { assign, createActor, fromPromise, setup } from 'xstate';
-import { createSupervisor } from '../../../src/index.js';
+import { childOf, createSupervisor } from '../../../src/index.js';
 
 // A counter the supervisor keeps alive; its context is what we want to keep across a restart
 // of the whole process.
@@ -23,8 +23,7 @@ it('resumes a persisted supervisor, its child and its counts', () => {
 
   // Later, maybe in another process: restore and carry on.
   const restored = createActor(supervisor, { snapshot: JSON.parse(stored) }).start();
-  const host = restored.getSnapshot().children.children!;
-  const child = host.getSnapshot().children.child!;
+  const child = childOf(restored)!;
   expect(child.getSnapshot().context.n).toBe(2); // the child's own persisted snapshot
   restored.stop();
 });

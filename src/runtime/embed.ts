@@ -1,0 +1,302 @@
+/**
+ * A supervisor or group is one actor: its machine, with the supervision runtime inside.
+ *
+ * {@link embedRuntime} wraps a machine (in place, so `matches`, `provide`, the inspector and
+ * `xstate/graph` see an ordinary machine) so that its actor also holds the runtime that
+ * creates, stops, restarts and relays for its children. One XState step of the actor:
+ *
+ * 1. the event is read once: the runtime's own posted event (recognised by identity, see
+ *    `timers.ts`), a stranger's event of a reserved type (dropped and counted), or an event for
+ *    the machine (an `xstate.*` one only when real);
+ * 2. the machine takes it; its actions queue commands for the runtime;
+ * 3. the commands are carried out, and what the runtime decides and reports is handed to the
+ *    machine, until both are quiet;
+ * 4. the snapshot shows the current run (a supervisor's `snapshot.children[id]`) and, when the
+ *    child's snapshot changed, is a new object, so observers of the owner see the child change.
+ *
+ * A failure anywhere in a step stops every child first: nothing outlives its supervisor.
+ */
+import type { AnyActorRef, AnyEventObject, AnyStateMachine, EventObject } from 'xstate';
+import { guardActor, isEventObject, stopActor } from '../actors/guard.js';
+import { stopOrphans } from '../actors/orphans.js';
+import { YIELDED } from '../actors/yieldToEventLoop.js';
+import { guardListeners, isReal } from '../machines/harden.js';
+import { DONE_PREFIX, ERROR_PREFIX, HOST_EVENT_PREFIX, HOST_REJECTED } from './events.js';
+import { handleCommand, handleOwn } from './handle.js';
+import { drop } from './messages.js';
+import { runOwners } from './owners.js';
+import { persistRuntime, restoreRuntime } from './persist.js';
+import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
+import { checkEmpty, flush } from './report.js';
+import { dropId, newSlot, startInitial, stopAll } from './runs.js';
+import { post, takeOwn } from './timers.js';
+import { type PersistedHost, type Runtime, type RuntimeConfig, zeroCounts } from './types.js';
+
+interface MachineSnapshot {
+  status: string;
+  context: { input?: unknown };
+  children: Record<string, AnyActorRef | undefined>;
+}
+
+type Transition = (snapshot: unknown, event: unknown, scope: Scope) => unknown;
+interface Scope {
+  self: AnyActorRef;
+  stopChild?: (child: AnyActorRef) => void;
+  defer: (fn: () => void) => void;
+  emit: (event: EventObject) => void;
+}
+
+/** Persisted runtimes of restored snapshots, until their actor starts. */
+const restoring = new WeakMap<object, PersistedHost>();
+
+/** The key of a runtime's part in a persisted snapshot. */
+const PERSISTED_KEY = 'supervision';
+
+/**
+ * Queues a command for the runtime of `self`, carried out right after the machine's step.
+ *
+ * @example
+ *
+ * ```ts
+ * actions: { drain: ({ self }) => command(self, { type: HOST_DRAIN, force: false }) }
+ * ```
+ */
+export function command(self: AnyActorRef, event: AnyEventObject): void {
+  runtimeOf(self)?.commands.push(event);
+}
+
+/**
+ * The failure the runtime of `self` gave up with (read once), for the machine's escalation.
+ *
+ * @example
+ *
+ * ```ts
+ * const failure = takeFailure(self);
+ * ```
+ */
+export function takeFailure(self: AnyActorRef) {
+  const rt = runtimeOf(self);
+  const failure = rt?.failure;
+  if (rt) rt.failure = undefined;
+  return failure;
+}
+
+/** Is this a done or error event naming one of the runtime's children? */
+function namesAChild(rt: Runtime, type: string): boolean {
+  const prefix = type.startsWith(DONE_PREFIX)
+    ? DONE_PREFIX
+    : type.startsWith(ERROR_PREFIX)
+      ? ERROR_PREFIX
+      : null;
+  if (prefix === null) return false;
+  const id = type.slice(prefix.length);
+  return rt.slots.has(id) || id === dropId(rt) || rt.config.initial.some((spec) => spec.id === id);
+}
+
+/**
+ * Embeds a supervision runtime with `config` in `machine` (in place); `provide` keeps it.
+ *
+ * @example
+ *
+ * ```ts
+ * const supervisor = embedRuntime(setup({ ... }).createMachine({ ... }), config);
+ * ```
+ */
+export function embedRuntime<TMachine extends AnyStateMachine>(
+  machine: TMachine,
+  config: RuntimeConfig,
+): TMachine {
+  const target = machine as unknown as {
+    transition: Transition;
+    start?: (snapshot: unknown, scope: Scope) => void;
+    provide: (implementations: unknown) => AnyStateMachine;
+    getPersistedSnapshot: (snapshot: unknown, options?: unknown) => unknown;
+    restoreSnapshot: (snapshot: unknown, scope: unknown) => unknown;
+  };
+  const transition = target.transition.bind(machine);
+  const machineStart = target.start?.bind(machine);
+  const provide = target.provide.bind(machine);
+  const persist = target.getPersistedSnapshot.bind(machine);
+  const restore = target.restoreSnapshot.bind(machine);
+  const exposeChild = config.mode === 'supervisor';
+
+  /** The snapshot as the runtime has it: the current run in `children`, a new object if changed. */
+  const attach = (rt: Runtime, before: unknown, after: unknown): unknown => {
+    let next = after as MachineSnapshot;
+    if (exposeChild) {
+      const slot = rt.slots.values().next().value;
+      const id = slot?.id ?? rt.self.id;
+      const ref = slot?.ref ?? undefined;
+      if (next.children[id] !== ref || (rt.changed && next === before)) {
+        if (next === before) next = { ...next };
+        const children = { ...next.children };
+        if (ref) children[id] = ref;
+        else delete children[id];
+        next.children = children;
+      }
+    }
+    rt.changed = false;
+    recordSnapshot(next, rt);
+    return next;
+  };
+
+  /** Commands, decisions and reports, until the runtime and the machine are both quiet. */
+  const settle = (rt: Runtime, snapshot: unknown, scope: Scope): unknown => {
+    let next = snapshot;
+    for (let rounds = 0; ; rounds++) {
+      if (rt.commands.length > 0) {
+        const commands = rt.commands;
+        rt.commands = [];
+        for (const event of commands) handleCommand(rt, event);
+      }
+      flush(rt);
+      if (rt.toMachine.length === 0) break;
+      const events = rt.toMachine;
+      rt.toMachine = [];
+      for (const event of events) {
+        next = transition(next, event, scope);
+        if ((next as MachineSnapshot).status !== 'active') break;
+      }
+      if ((next as MachineSnapshot).status !== 'active' || rounds > 10_000) break;
+    }
+    return next;
+  };
+
+  /** Stops everything the actor started: its children's runs and the machine's own children. */
+  const teardown = (rt: Runtime | undefined, snapshot: unknown) => {
+    if (rt && !rt.closed) stopAll(rt);
+    const children = (snapshot as Partial<MachineSnapshot> | undefined)?.children;
+    for (const child of Object.values(children ?? {})) {
+      if (!child) continue;
+      stopOrphans(child);
+      if (child.getSnapshot()?.status === 'active') stopActor(child);
+    }
+  };
+
+  target.transition = function embeddedTransition(snapshot, event, scope) {
+    const self = scope.self;
+    const rt = runtimeOf(self);
+    const e = event as AnyEventObject;
+    if (!rt || rt.closed) return transition(snapshot, e, scope);
+    try {
+      if (e.type === 'xstate.stop') {
+        stopAll(rt);
+        return transition(attach(rt, snapshot, snapshot), e, scope);
+      }
+      let next = snapshot;
+      if (takeOwn(self, e)) {
+        // The machine's own event-loop yield; anything else is the runtime's.
+        if (e.type === YIELDED) next = transition(next, e, scope);
+        else handleOwn(rt, e);
+      } else if (e.type.startsWith(HOST_EVENT_PREFIX) || namesAChild(rt, e.type)) {
+        drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
+      } else if (e.type.startsWith('xstate.') && !isReal(e, snapshot as never, self)) {
+        drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
+      } else next = transition(next, e, scope);
+      return attach(rt, snapshot, settle(rt, next, scope));
+    } catch (error) {
+      // Failing: nothing this actor started may outlive it.
+      teardown(rt, snapshot);
+      throw error;
+    }
+  };
+
+  target.start = function embeddedStart(snapshot, scope) {
+    const self = scope.self;
+    guardActor(self, (value, why) => {
+      const type = isEventObject(value) ? value.type.slice(0, 200) : undefined;
+      post(self, { type: HOST_REJECTED, reason: why, eventType: type });
+      return undefined;
+    });
+    guardListeners(scope as never);
+    // XState's stopChild refuses a run whose parent is the runtime's relay.
+    const stopChild = scope.stopChild;
+    scope.stopChild = (child) => {
+      if (runOwners.get(child) === self) stopActor(child);
+      else stopChild?.(child);
+    };
+    const rt: Runtime = {
+      config,
+      self,
+      input: (snapshot as MachineSnapshot).context?.input,
+      slots: new Map(),
+      rounds: new Map(),
+      counts: zeroCounts(),
+      window: { count: 0, open: 0 },
+      draining: false,
+      stopQueue: [],
+      stopped: [],
+      forced: [],
+      failed: false,
+      finished: false,
+      closed: false,
+      outbox: [],
+      drops: null,
+      reported: zeroCounts(),
+      dirty: false,
+      timerSeq: 0,
+      lastOutput: undefined,
+      toMachine: [],
+      commands: [],
+      failure: undefined,
+      changed: false,
+      restored: restoring.get(snapshot as object),
+    };
+    setRuntime(self, rt);
+    machineStart?.(snapshot, scope);
+    try {
+      if (rt.restored) restoreRuntime(rt, rt.restored);
+      else {
+        for (const spec of config.initial) {
+          const slot = newSlot(rt, spec);
+          rt.slots.set(slot.id, slot);
+          startInitial(rt, slot);
+        }
+      }
+      const restored = rt.restored !== undefined;
+      rt.restored = undefined;
+      flush(rt);
+      // A group without children completes at once.
+      if (!restored) checkEmpty(rt);
+    } catch (error) {
+      teardown(rt, snapshot);
+      throw error;
+    }
+    // The start's snapshot is not out yet: it shows the first run as it is.
+    const initial = snapshot as MachineSnapshot;
+    const attached = attach(rt, undefined, initial) as MachineSnapshot;
+    if (attached !== initial) initial.children = attached.children;
+    recordSnapshot(initial, rt);
+    // What the runtime decided during the start reaches the machine as its first step.
+    if (rt.toMachine.length > 0) post(self, { type: SETTLE });
+  };
+
+  target.getPersistedSnapshot = function embeddedPersist(snapshot, options) {
+    const rt = runtimeOf(snapshot as object);
+    const snap = snapshot as MachineSnapshot;
+    let stripped: unknown = snapshot;
+    if (rt && exposeChild) {
+      const children = { ...snap.children };
+      for (const id of rt.slots.keys()) delete children[id];
+      stripped = { ...snap, children };
+    }
+    const persisted = persist(stripped, options) as Record<string, unknown>;
+    if (rt && !rt.closed) persisted[PERSISTED_KEY] = persistRuntime(rt);
+    return persisted;
+  };
+
+  target.restoreSnapshot = function embeddedRestore(persisted, scope) {
+    const { [PERSISTED_KEY]: kept, ...rest } = persisted as Record<string, unknown>;
+    const snapshot = restore(rest, scope) as object;
+    if (kept) restoring.set(snapshot, kept as PersistedHost);
+    return snapshot;
+  };
+
+  target.provide = function embeddedProvide(implementations) {
+    return embedRuntime(provide(implementations), config);
+  };
+  return machine;
+}
+
+/** Posted after a start whose decisions the machine has to take. */
+const SETTLE = `${HOST_EVENT_PREFIX}settle`;

@@ -1,0 +1,201 @@
+/**
+ * A child's run that ended on its own: restart it, drop it, or give up.
+ *
+ * The decision comes from `policy/restart.ts` (restart type, `shouldRestart`, the restart
+ * window). A supervisor's restart that has to wait is shown by its machine (`backingOff`,
+ * through XState's delays); a zero delay restarts at once, with one turn of the event loop
+ * after every `immediateBeforeYield` of them. A group's restart stops the children the
+ * strategy names and starts them again together after the delay (a round). A health signal
+ * or a stable run resets the failure count.
+ */
+import { takeUndelivered } from '../actors/ledger.js';
+import { onNextTurn } from '../actors/yieldToEventLoop.js';
+import { summarizeError } from '../errors.js';
+import { backoffDelay } from '../policy/backoff.js';
+import { countRestart, decideExit, restartRound, type WindowTimer } from '../policy/restart.js';
+import { continueDrain, drained, stopSlot } from './drain.js';
+import { HOST_WAIT, RESTART_DUE, WINDOW_CLOSED, WINDOW_EXPIRED, YIELD_DONE } from './events.js';
+import { keep } from './messages.js';
+import { checkEmpty, fail, lifecycle, send } from './report.js';
+import { detach, forget, setStatus, start } from './runs.js';
+import { cancel, post, schedule } from './timers.js';
+import type { Round, Runtime, Slot } from './types.js';
+
+/** Schedules the timer the restart window asks for. */
+export function windowTimer(rt: Runtime, timer: WindowTimer | null): void {
+  if (!timer) return;
+  if (timer.kind === 'expire') {
+    schedule(rt, { type: WINDOW_EXPIRED, count: timer.count }, timer.delayMs);
+  } else schedule(rt, { type: WINDOW_CLOSED }, timer.delayMs);
+}
+
+/** A round's restart is due after its delay. */
+export function scheduleRound(rt: Runtime, round: Round): void {
+  round.timer = schedule(rt, { type: RESTART_DUE, round }, round.delayMs);
+}
+
+/** A child leaves its restart round (removed, or dropped as temporary). */
+export function leaveRound(rt: Runtime, slot: Slot, wasStopping: boolean): void {
+  const round = slot.round;
+  if (!round) return;
+  slot.round = null;
+  round.slots = round.slots.filter((s) => s !== slot);
+  if (wasStopping) round.pending--;
+  if (round.slots.length === 0) {
+    cancel(rt, round.timer);
+    rt.rounds.delete(round.id);
+  } else if (wasStopping && round.pending === 0) scheduleRound(rt, round);
+}
+
+/** The child said it is healthy: its failure count and backoff start over. */
+export function healthy(rt: Runtime, slot: Slot): void {
+  cancel(rt, slot.stable);
+  slot.stable = null;
+  slot.view.failures = 0;
+  slot.view.delayMs = 0;
+  slot.streak = 0;
+  rt.dirty = true;
+  lifecycle(rt, { type: 'child.healthy', supervisorId: rt.config.ownerId, childId: slot.id });
+}
+
+/** Whether `shouldRestart` says this error is not worth a restart (a throw says so too). */
+function notWorthIt(rt: Runtime, error: unknown, failures: number): boolean {
+  const { shouldRestart } = rt.config;
+  if (!shouldRestart) return false;
+  try {
+    return shouldRestart(error, failures) === false;
+  } catch {
+    return true;
+  }
+}
+
+/** The child's run has ended on its own (completed or failed) while running. */
+export function exited(rt: Runtime, slot: Slot, failed: boolean, result: unknown): void {
+  const { config } = rt;
+  const { ownerId, mode, strategy } = config;
+  const run = slot.ref;
+  detach(rt, slot);
+  if (run) for (const event of takeUndelivered(run)) keep(rt, slot, event);
+  const childId = slot.id;
+  const error = failed ? result : undefined;
+  if (!failed) {
+    slot.output = result;
+    rt.lastOutput = result;
+  }
+  if (rt.draining || rt.failed) {
+    // Ending anyway: record it, restart nothing.
+    if (failed) {
+      lifecycle(rt, {
+        type: 'child.failed',
+        supervisorId: ownerId,
+        childId,
+        error: summarizeError(error),
+        failures: slot.view.failures + 1,
+      });
+    } else lifecycle(rt, { type: 'child.completed', supervisorId: ownerId, childId });
+    if (rt.draining) drained(rt, slot, result);
+    forget(rt, slot);
+    continueDrain(rt);
+    return;
+  }
+  if (failed) {
+    slot.view.failures++;
+    rt.counts.failures++;
+    lifecycle(rt, {
+      type: 'child.failed',
+      supervisorId: ownerId,
+      childId,
+      error: summarizeError(error),
+      failures: slot.view.failures,
+    });
+  } else lifecycle(rt, { type: 'child.completed', supervisorId: ownerId, childId });
+  const decision = decideExit({
+    failed,
+    restart: slot.spec.restart,
+    scope: mode === 'supervisor' ? 'supervisor' : strategy === 'fail-fast' ? 'fail-fast' : 'group',
+    notWorthIt: failed && notWorthIt(rt, error, slot.view.failures),
+    recentRestarts: rt.window.count,
+    maxRestarts: config.maxRestarts,
+  });
+  if (decision.kind === 'give-up') {
+    forget(rt, slot);
+    fail(rt, { reason: decision.reason, childId, error, failures: slot.view.failures });
+    return;
+  }
+  if (decision.kind === 'drop') {
+    forget(rt, slot);
+    checkEmpty(rt);
+    return;
+  }
+  if (config.maxRestarts) windowTimer(rt, countRestart(rt.window, config.maxRestarts));
+  if (!failed) slot.view.failures++;
+  const delayMs = backoffDelay(
+    config.backoff,
+    slot.view.failures,
+    config.random,
+    slot.view.delayMs,
+  );
+  slot.view.delayMs = delayMs;
+  setStatus(rt, slot, 'backingOff');
+  lifecycle(rt, {
+    type: 'restart.scheduled',
+    supervisorId: ownerId,
+    childId,
+    delayMs,
+    failures: slot.view.failures,
+  });
+  if (mode === 'supervisor') restartAlone(rt, slot, delayMs);
+  else restartWithRound(rt, slot, delayMs);
+}
+
+/** A supervisor's child restarts: at once, after one turn of the event loop, or after a wait. */
+function restartAlone(rt: Runtime, slot: Slot, delayMs: number): void {
+  if (delayMs === 0) {
+    if (slot.streak < rt.config.immediateBeforeYield) {
+      slot.streak++;
+      start(rt, slot, true);
+      return;
+    }
+    // A run of immediate restarts: one turn of the event loop first, so that I/O, signals
+    // and timers (a shutdown) get in; the machine stays in `running`.
+    slot.streak = 0;
+    const self = rt.self;
+    slot.yielding = onNextTurn(() => post(self, { type: YIELD_DONE, slot }));
+    return;
+  }
+  slot.streak = 0;
+  send(rt, { type: HOST_WAIT, delayMs });
+}
+
+/** A group's child restarts with the children its strategy names, after the delay. */
+function restartWithRound(rt: Runtime, slot: Slot, delayMs: number): void {
+  const ids = restartRound(
+    rt.config.strategy,
+    (function* () {
+      for (const other of rt.slots.values()) {
+        yield {
+          id: other.id,
+          running: other.round === null && other.view.status === 'running',
+          restart: other.spec.restart,
+        };
+      }
+    })(),
+    slot.id,
+  );
+  const round: Round = { id: `r${++rt.timerSeq}`, slots: [], pending: 0, delayMs, timer: null };
+  rt.rounds.set(round.id, round);
+  for (const id of ids) {
+    const member = rt.slots.get(id);
+    if (!member) continue;
+    round.slots.push(member);
+    member.round = round;
+    if (member === slot) continue;
+    if (!stopSlot(rt, member, 'restart')) round.pending++;
+    else if (member.spec.restart === 'temporary') {
+      leaveRound(rt, member, false);
+      lifecycle(rt, { type: 'child.stopped', supervisorId: rt.config.ownerId, childId: member.id });
+      forget(rt, member);
+    } else setStatus(rt, member, 'backingOff');
+  }
+  if (round.pending === 0) scheduleRound(rt, round);
+}

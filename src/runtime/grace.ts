@@ -1,0 +1,120 @@
+/**
+ * Grace periods, shared across a whole actor system.
+ *
+ * A child asked to stop gets its grace period, then is stopped by force. XState's scheduler
+ * scans every scheduled event of the system whenever any actor stops, so one timer per
+ * stopping child makes stopping many of them quadratic (an app that shuts down a thousand
+ * spawned supervisors at once). Children asked to stop with the same grace period in the same
+ * synchronous burst (before the next microtask) share one timer instead, owned by the system's
+ * root actor, so it outlives any one of them; each child leaves it as it stops, and the last
+ * one cancels it.
+ */
+import type { AnyActorRef, AnyEventObject } from 'xstate';
+import { GRACE_EXPIRED } from './events.js';
+import { isPending, post } from './timers.js';
+import type { GraceMember, Runtime, Slot } from './types.js';
+
+interface Batch {
+  timeoutMs: number;
+  members: Set<GraceMember>;
+  root: AnyActorRef;
+  id: string;
+  event: AnyEventObject;
+  open: Map<number, Batch> | null;
+}
+
+/** Batches still open to newcomers, per system and grace period. */
+const openBatches = new WeakMap<object, Map<number, Batch>>();
+let batchSeq = 0;
+
+/** The owner actor behind a relay (see `relay.ts`). */
+export const relayOwners = new WeakMap<object, AnyActorRef>();
+
+/** The root actor of the system `actor` belongs to. */
+function rootOf(actor: AnyActorRef): AnyActorRef {
+  let current = actor;
+  for (let parent = current._parent; parent; parent = current._parent) {
+    current = relayOwners.get(parent) ?? parent;
+  }
+  return current;
+}
+
+function fire(batch: Batch, event: unknown): void {
+  // Only the scheduler's own delivery, once it is no longer pending, ends the grace period.
+  if (event !== batch.event || isPending(batch.root, `${batch.root.sessionId}.${batch.id}`)) return;
+  closeBatch(batch);
+  for (const member of [...batch.members]) {
+    post(member.rt.self, { type: GRACE_EXPIRED, member });
+  }
+}
+
+function closeBatch(batch: Batch): void {
+  if (batch.open && batch.open.get(batch.timeoutMs) === batch) batch.open.delete(batch.timeoutMs);
+  batch.open = null;
+}
+
+/**
+ * Starts the grace period of a child asked to stop.
+ *
+ * @example
+ *
+ * ```ts
+ * joinGrace(rt, slot); // stopped by force unless it stops within spec.shutdownTimeoutMs
+ * ```
+ */
+export function joinGrace(rt: Runtime, slot: Slot): void {
+  const { system } = rt.self;
+  const timeoutMs = slot.spec.shutdownTimeoutMs;
+  let open = openBatches.get(system);
+  if (!open) {
+    open = new Map();
+    openBatches.set(system, open);
+  }
+  let batch = open.get(timeoutMs);
+  if (!batch) {
+    const root = rootOf(rt.self);
+    const id = `xstate.supervision.grace.${++batchSeq}`;
+    const created: Batch = {
+      timeoutMs,
+      members: new Set(),
+      root,
+      id,
+      event: { type: GRACE_EXPIRED },
+      open,
+    };
+    // The timer's target: the root as the inspector sees it, whose mailbox is never used.
+    const target = Object.create(root) as AnyActorRef & { _send(event: unknown): void };
+    target._send = (event: unknown) => fire(created, event);
+    system.scheduler.schedule(root, target, created.event, timeoutMs, id);
+    open.set(timeoutMs, created);
+    const batches = open;
+    queueMicrotask(() => {
+      if (batches.get(timeoutMs) === created) closeBatch(created);
+    });
+    batch = created;
+  }
+  const member: GraceMember = { rt, slot, batch };
+  batch.members.add(member);
+  slot.grace = member;
+}
+
+/**
+ * Ends a child's grace period (it stopped, or was forced); the last one out cancels the timer.
+ *
+ * @example
+ *
+ * ```ts
+ * leaveGrace(slot);
+ * ```
+ */
+export function leaveGrace(slot: Slot): void {
+  const member = slot.grace;
+  if (!member) return;
+  slot.grace = null;
+  const batch = member.batch as Batch;
+  batch.members.delete(member);
+  if (batch.members.size === 0) {
+    closeBatch(batch);
+    batch.root.system.scheduler.cancel(batch.root, batch.id);
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The relay up: what a child's run sends its parent, and what it emits.
+ *
+ * Every run of a child is created with a relay as its parent: an object whose prototype is
+ * the supervisor's (or group's) own actor, so the inspector and XState see the owner as the
+ * parent, but whose mailbox entry tells the runtime which child, and which run, sent what.
+ *
+ * - XState's own done and error events count only when the run's snapshot says it really
+ *   ended so, with that very result.
+ * - The layer's control events (`shutdown`, `reload`, a group's `add`/`remove`) go to the
+ *   machine, as if sent to it; `supervisor.healthy` resets that child's failure count;
+ *   `supervisor.messagesDropped` is counted.
+ * - Every other event is passed up, to be sent on to the owner's own parent; what the run
+ *   emits is emitted again by the owner.
+ */
+import type { AnyActorRef, AnyEventObject, EventObject } from 'xstate';
+import { CHILD_DROPPED } from '../actors/ledger.js';
+import { stopOrphans } from '../actors/orphans.js';
+import { stoppedSlot } from './drain.js';
+import {
+  CHILD_SNAPSHOT,
+  DONE_PREFIX,
+  EMITTED,
+  ERROR_PREFIX,
+  FROM_CHILD,
+  HEALTHY,
+  HOST_CONTROL,
+  HOST_EMIT,
+  HOST_UP,
+} from './events.js';
+import { exited, healthy } from './exits.js';
+import { relayOwners } from './grace.js';
+import { drop } from './messages.js';
+import { send } from './report.js';
+import { post } from './timers.js';
+import type { Runtime, Slot } from './types.js';
+
+/** The listener a runtime puts on each run of a child, with the owner that emits again. */
+const relayListeners = new WeakMap<object, AnyActorRef>();
+
+/**
+ * Whether anybody hears `type` when `actor` emits it: a listener of its own (`actor.on`), or,
+ * through the supervisor or group that emits a child's events again, a listener of that
+ * owner, and so on up the tree. Logic that does costly work only for listeners (decoding the
+ * output lines of an OS process) asks this, so relaying emitted events costs nothing when
+ * nobody listens.
+ *
+ * @example
+ *
+ * ```ts
+ * if (wantsEmitted(self, 'output')) emit({ type: 'output', line: decode(chunk) });
+ * ```
+ */
+export function wantsEmitted(actor: AnyActorRef, type: string): boolean {
+  let current: AnyActorRef | undefined = actor;
+  for (let depth = 0; current && depth < 10_000; depth++) {
+    const listeners = (current as unknown as { eventListeners?: unknown }).eventListeners;
+    if (!(listeners instanceof Map)) return true;
+    let next: AnyActorRef | undefined;
+    for (const key of [type, '*']) {
+      for (const listener of (listeners.get(key) as Set<object> | undefined) ?? []) {
+        const owner = relayListeners.get(listener);
+        if (!owner) return true;
+        next = owner;
+      }
+    }
+    current = next;
+  }
+  return false;
+}
+
+/**
+ * The parent every run of a child gets (one per child, made at its first start).
+ *
+ * @example
+ *
+ * ```ts
+ * createActor(spec.logic, { id: slot.id, parent: relayOf(rt, slot), input });
+ * ```
+ */
+export function relayOf(rt: Runtime, slot: Slot): AnyActorRef {
+  if (slot.relay) return slot.relay;
+  const owner = rt.self;
+  const relay = Object.create(owner) as AnyActorRef & {
+    _send(event: unknown): void;
+    send(event: unknown): void;
+  };
+  relay._send = (event: unknown) => {
+    post(owner, { type: FROM_CHILD, slot, run: slot.ref, event });
+  };
+  // `send` of an actor is bound to it; the relay's must reach the relay, as XState's would.
+  const system = owner.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
+  relay.send = (event: unknown) =>
+    typeof system._relay === 'function'
+      ? system._relay(undefined, relay, event)
+      : relay._send(event);
+  relayOwners.set(relay, owner);
+  slot.relay = relay;
+  return relay;
+}
+
+/**
+ * Listens to a new run: what it emits, and (for a supervisor) its snapshots, each posted to
+ * the owner. Returns the subscriptions.
+ */
+export function listenTo(rt: Runtime, slot: Slot, run: AnyActorRef): { unsubscribe(): void }[] {
+  const owner = rt.self;
+  const subscriptions = [
+    run.on('*', (emitted: EventObject) => {
+      post(owner, { type: EMITTED, slot, run, event: emitted });
+    }),
+  ];
+  // XState keeps a bound copy of the listener: the one just added is the last in its set.
+  const added = (run as unknown as { eventListeners?: Map<string, Set<object>> }).eventListeners
+    ?.get('*')
+    ?.values();
+  let last: object | undefined;
+  for (let item = added?.next(); item && !item.done; item = added?.next()) last = item.value;
+  if (last) relayListeners.set(last, owner);
+  if (rt.config.mode === 'supervisor') {
+    let posted = false;
+    const event = { type: CHILD_SNAPSHOT, slot, run, clear: () => (posted = false) };
+    const watch = run.subscribe({
+      next: () => {
+        if (posted || !wantsSnapshots(owner)) return;
+        posted = true;
+        post(owner, { ...event });
+      },
+      error: () => {},
+    });
+    watchers.set(run, (watchers.get(run) ?? 0) + 1);
+    subscriptions.push({
+      unsubscribe() {
+        watch.unsubscribe();
+        watchers.set(run, (watchers.get(run) ?? 1) - 1);
+      },
+    });
+  }
+  return subscriptions;
+}
+
+/** How many of an actor's observers are its supervisor's own watch. */
+const watchers = new WeakMap<AnyActorRef, number>();
+
+/**
+ * Whether anybody observes the snapshots of supervisor `owner` besides the supervisor above it
+ * (`subscribe`, `useSelector`, a parent's `onSnapshot`). A supervisor renews its snapshot on
+ * its child's changes only then: in a deep tree of supervisors nobody watches, a change at the
+ * bottom costs nothing at the levels above it. (`childSnapshotOf` of a supervisor's current
+ * snapshot reads the child as it is now either way.)
+ */
+function wantsSnapshots(owner: AnyActorRef): boolean {
+  const observers = (owner as unknown as { observers?: Set<unknown> }).observers;
+  return !observers || observers.size > (watchers.get(owner) ?? 0);
+}
+
+/** Something the current run of a child sent its parent. */
+function fromChild(rt: Runtime, slot: Slot, run: AnyActorRef | null, event: unknown) {
+  if (!event || typeof event !== 'object' || typeof (event as EventObject).type !== 'string') {
+    return drop(rt, slot.id, 'malformed', 1);
+  }
+  const { type } = event as AnyEventObject;
+  if (type.startsWith(DONE_PREFIX) || type.startsWith(ERROR_PREFIX)) {
+    const failed = type.startsWith(ERROR_PREFIX);
+    if (type.slice(failed ? ERROR_PREFIX.length : DONE_PREFIX.length) !== slot.id) {
+      return drop(rt, slot.id, 'reserved', 1, type);
+    }
+    // Only the run's real end counts: its snapshot says so, with this very result.
+    const result = failed ? (event as AnyEventObject).error : (event as AnyEventObject).output;
+    if (run !== null) {
+      const snap = run.getSnapshot() as { status: string; error?: unknown; output?: unknown };
+      const real = failed
+        ? snap.status === 'error' && snap.error === result
+        : snap.status === 'done' && snap.output === result;
+      if (!real) return drop(rt, slot.id, 'reserved', 1, type);
+      if (failed) stopOrphans(run);
+    }
+    if (slot.view.status === 'stopping') {
+      stoppedSlot(
+        rt,
+        slot,
+        null,
+        failed ? undefined : result,
+        failed ? { error: result } : undefined,
+      );
+    } else exited(rt, slot, failed, result);
+    return;
+  }
+  if (type.startsWith('xstate.')) return drop(rt, slot.id, 'reserved', 1, type);
+  if (type === HEALTHY) return healthy(rt, slot);
+  if (type === CHILD_DROPPED) {
+    const count = (event as AnyEventObject).count;
+    return drop(rt, slot.id, 'child-buffer', Number.isInteger(count) && count > 0 ? count : 1);
+  }
+  send(rt, { type: rt.config.controls.has(type) ? HOST_CONTROL : HOST_UP, event });
+}
+
+/**
+ * The runtime's own events about a child's run: what it sent, emitted, or that its snapshot
+ * changed. Returns false for an event of another kind.
+ */
+export function handleRunEvent(rt: Runtime, event: AnyEventObject): boolean {
+  const slot = event.slot as Slot;
+  switch (event.type) {
+    case FROM_CHILD:
+      // From a run that is no longer current (it was stopped): nothing to do.
+      if (rt.slots.get(slot.id) === slot && slot.ref === event.run) {
+        fromChild(rt, slot, event.run, event.event);
+      }
+      return true;
+    case EMITTED: {
+      const emitted = event.event as EventObject;
+      if (emitted && typeof emitted.type === 'string') {
+        send(rt, { type: HOST_EMIT, event: emitted });
+      }
+      return true;
+    }
+    case CHILD_SNAPSHOT:
+      (event.clear as () => void)();
+      if (rt.slots.get(slot.id) === slot && slot.ref === event.run) rt.changed = true;
+      return true;
+  }
+  return false;
+}

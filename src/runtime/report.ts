@@ -1,0 +1,143 @@
+/**
+ * What the machine hears from its runtime: lifecycle events, counts and decisions.
+ *
+ * The runtime gathers the lifecycle events of a step in an outbox and hands them to its
+ * machine with the counts after them: attached to a decision (`wait`, `empty`, `drained`,
+ * `failed`, `refused`), so the machine takes one step for both, or as a report of their own.
+ * These events never go through a mailbox: `embed.ts` hands them to the machine in the same
+ * step, so nobody else can make one.
+ */
+import type { AnyEventObject } from 'xstate';
+import { summarizeError } from '../errors.js';
+import type { LifecycleEvent } from '../lifecycle.js';
+import {
+  HOST_DRAINED,
+  HOST_EMPTY,
+  HOST_FAILED,
+  HOST_REFUSED,
+  HOST_REPORT,
+  HOST_WAIT,
+} from './events.js';
+import type { ChildCounts, ChildView, HostFailure, Runtime } from './types.js';
+
+/** The runtime's decisions, which carry the lifecycle events that led to them. */
+const CARRY_REPORT = new Set([HOST_WAIT, HOST_EMPTY, HOST_DRAINED, HOST_FAILED, HOST_REFUSED]);
+
+/** Lifecycle events handed to the machine in one event at most. */
+const REPORT_BATCH = 64;
+
+/** The machine events the runtime made, for the machine's guards. */
+const made = new WeakSet<object>();
+
+/**
+ * Tells whether an event the machine is handling was made by its runtime.
+ *
+ * @example
+ *
+ * ```ts
+ * guards: { fromHost: ({ event }) => isFromRuntime(event) }
+ * ```
+ */
+export function isFromRuntime(event: object): boolean {
+  return made.has(event);
+}
+
+const sameCounts = (a: ChildCounts, b: ChildCounts) =>
+  a.running === b.running &&
+  a.stopping === b.stopping &&
+  a.backingOff === b.backingOff &&
+  a.restarts === b.restarts &&
+  a.failures === b.failures &&
+  a.droppedMessages === b.droppedMessages;
+
+/** Adds a lifecycle event to the step's outbox. */
+export function lifecycle(rt: Runtime, event: LifecycleEvent): void {
+  rt.outbox.push(event);
+}
+
+const supervisorView = (rt: Runtime): ChildView | undefined =>
+  rt.config.mode === 'supervisor' ? rt.slots.values().next().value?.view : undefined;
+
+function toMachine(rt: Runtime, event: AnyEventObject): void {
+  made.add(event);
+  rt.toMachine.push(event);
+}
+
+/**
+ * Hands the lifecycle events gathered so far to the machine, in bounded batches.
+ *
+ * @example
+ *
+ * ```ts
+ * flush(rt); // at the end of every step
+ * ```
+ */
+export function flush(rt: Runtime): void {
+  rt.drops?.clear();
+  if (rt.outbox.length === 0 && !rt.dirty && sameCounts(rt.counts, rt.reported)) return;
+  rt.reported = { ...rt.counts };
+  rt.dirty = false;
+  const events = rt.outbox;
+  rt.outbox = [];
+  const child = supervisorView(rt);
+  // XState runs a step's emits from a queue that costs O(length) per item, so one batch
+  // per child of a large group would make reporting quadratic.
+  for (let i = 0; i < Math.max(events.length, 1); i += REPORT_BATCH) {
+    toMachine(rt, {
+      type: HOST_REPORT,
+      events: events.length <= REPORT_BATCH ? events : events.slice(i, i + REPORT_BATCH),
+      counts: { ...rt.counts },
+      child: child ? { ...child } : undefined,
+    });
+  }
+}
+
+/**
+ * Hands a decision to the machine, with the lifecycle events that led to it and the counts
+ * after them (one event, so the machine takes one step), or after them when they are many.
+ *
+ * @example
+ *
+ * ```ts
+ * send(rt, { type: HOST_WAIT, delayMs });
+ * ```
+ */
+export function send(rt: Runtime, event: AnyEventObject): void {
+  if (rt.outbox.length <= REPORT_BATCH && CARRY_REPORT.has(event.type)) {
+    rt.drops?.clear();
+    event.events = rt.outbox;
+    event.counts = { ...rt.counts };
+    const child = supervisorView(rt);
+    if (child) event.child = { ...child };
+    rt.outbox = [];
+    rt.reported = event.counts;
+    rt.dirty = false;
+  } else flush(rt);
+  toMachine(rt, event);
+}
+
+/** No child is left: the owner completes (a group may get new ones with `add`). */
+export function checkEmpty(rt: Runtime): void {
+  if (rt.slots.size === 0 && !rt.draining && !rt.failed && !rt.finished) {
+    rt.finished = rt.config.mode === 'supervisor';
+    send(rt, { type: HOST_EMPTY, output: rt.lastOutput });
+  }
+}
+
+/** Supervision gives up: the machine fails with this failure. */
+export function fail(rt: Runtime, failure: HostFailure): void {
+  if (rt.failed || rt.draining || rt.finished) return;
+  rt.failed = true;
+  rt.failure = failure;
+  send(rt, {
+    type: HOST_FAILED,
+    reason: failure.reason,
+    childId: failure.childId,
+    error: summarizeError(failure.error),
+  });
+}
+
+/** An `add` or `remove` the runtime refused. */
+export function refuse(rt: Runtime, request: 'add' | 'remove', id: unknown, reason: string): void {
+  send(rt, { type: HOST_REFUSED, request, id: typeof id === 'string' ? id : null, reason });
+}
