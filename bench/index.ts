@@ -9,10 +9,12 @@
  * npm run bench -- --quick --write    # smaller sizes, writes too
  * npm run bench -- --only=throughput,memory
  * npm run bench -- --only=logs              # xsup against concurrently
+ * npm run bench -- --only=bundle            # the library's share of a browser bundle
  * ```
  */
 import { cpus, loadavg, platform, arch as processorArch, totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import { runBundle } from './bundle.js';
 import { runGroup } from './group.js';
 import { type BenchOptions, collectGarbage, type Row } from './harness.js';
 import { runLatency } from './latency.js';
@@ -36,6 +38,7 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   latency: runLatency,
   memory: runMemory,
   logs: runLogs,
+  bundle: runBundle,
 };
 
 async function main(): Promise<void> {

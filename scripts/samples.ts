@@ -27,12 +27,16 @@ export const SAMPLE_PAGES: readonly string[] = [
   'docs/testing.md',
   'docs/persistence.md',
   'docs/types.md',
+  'docs/react.md',
 ];
 
 const MARKER = /<!-- sample:([^:>]+):start -->([\s\S]*?)<!-- sample:\1:end -->/g;
 
-/** A source file as a page shows it: package imports, no `// docs-hide` lines, in a ts fence. */
-export function renderSample(source: string): string {
+/**
+ * A source file as a page shows it: package imports, no `// docs-hide` lines, in a fence of its
+ * language (`ts`, or `tsx` for a React component).
+ */
+export function renderSample(source: string, language: 'ts' | 'tsx' = 'ts'): string {
   const lines = source
     .split('\n')
     .filter((line) => !line.trimEnd().endsWith('// docs-hide'))
@@ -42,7 +46,15 @@ export function renderSample(source: string): string {
         .replace(/'(?:\.\.\/)+src\/testing\.js'/, "'xstate-supervisor/testing'")
         .replace(/'(?:\.\.\/)+examples\/testing\/([\w.-]+)'/, "'./$1'"),
     );
-  return `\n\`\`\`ts\n${lines.join('\n').trimEnd()}\n\`\`\`\n`;
+  return `\n\`\`\`${language}\n${lines.join('\n').trimEnd()}\n\`\`\`\n`;
+}
+
+/** The sample file `file` (relative to `root`) as a page shows it. */
+function renderFile(root: string, file: string): string {
+  return renderSample(
+    readFileSync(resolve(root, file), 'utf8'),
+    file.endsWith('.tsx') ? 'tsx' : 'ts',
+  );
 }
 
 /** One sample region of a page. */
@@ -60,7 +72,7 @@ export function samplesOf(
   return [...text.matchAll(MARKER)].map((match) => ({
     file: match[1]!,
     found: match[2]!,
-    wanted: renderSample(readFileSync(resolve(root, match[1]!), 'utf8')),
+    wanted: renderFile(root, match[1]!),
   }));
 }
 
@@ -77,7 +89,7 @@ export function updateSamples({ root = ROOT, check = false } = {}): SampleStatus
       const updated = text.replace(
         MARKER,
         (_all, file: string) =>
-          `<!-- sample:${file}:start -->${renderSample(readFileSync(resolve(root, file), 'utf8'))}<!-- sample:${file}:end -->`,
+          `<!-- sample:${file}:start -->${renderFile(root, file)}<!-- sample:${file}:end -->`,
       );
       if (updated !== text) writeFileSync(path, updated);
     }

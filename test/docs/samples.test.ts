@@ -42,6 +42,15 @@ describe('docs: code samples', () => {
     );
   });
 
+  it('shows a React component in a tsx fence, and the React sample’s files as tsx and ts', () => {
+    expect(renderSample('export const a = <b />;\n', 'tsx')).toBe(
+      '\n```tsx\nexport const a = <b />;\n```\n',
+    );
+    const react = samples.filter((s) => s.page === 'docs/react.md');
+    expect(react.map((s) => s.file)).toEqual(['docs/react/machine.ts', 'docs/react/app.tsx']);
+    expect(react.map((s) => s.wanted.split('\n')[1])).toEqual(['```ts', '```tsx']);
+  });
+
   it('the recipe’s test file is a complete file under 40 lines', () => {
     const app = samples.find((s) => s.file === 'test/docs/testing/app.test.ts');
     expect(app?.wanted.split('\n').length).toBeLessThan(40 + 3);
