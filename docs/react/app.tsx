@@ -9,7 +9,7 @@ import { useActorRef, useSelector } from '@xstate/react';
 import { type FormEvent, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { ActorRefFrom } from 'xstate';
-import { childOf, childSnapshotOf } from './child.js';
+import { childOf, childSnapshotOf } from '../../src/index.js';
 import { app, type connection } from './machine.js';
 
 type Connection = ActorRefFrom<typeof connection>;
