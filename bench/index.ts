@@ -27,6 +27,7 @@ import { runSpawn } from './spawn.js';
 import { formatTable } from './table.js';
 import { runThroughput } from './throughput.js';
 import { runTimers } from './timers.js';
+import { runWatch } from './watch.js';
 
 const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   throughput: runThroughput,
@@ -35,6 +36,7 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   group: runGroup,
   reload: runReload,
   timers: runTimers,
+  watch: runWatch,
   latency: runLatency,
   memory: runMemory,
   logs: runLogs,

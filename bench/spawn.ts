@@ -57,6 +57,34 @@ interface SpawnResult {
   scheduled: number;
 }
 
+/**
+ * The app spawns `count` children, then each child is sent `shutdown` (the app stays up): the
+ * path where every supervisor drains its own child and stops, while its siblings still run.
+ * Returns the time from the first `shutdown` until every child has stopped.
+ */
+async function measureEachShutdown(logic: AnyActorLogic, count: number): Promise<number> {
+  const actor = createActor(app(logic)).start();
+  actor.send({ type: 'spawn', count });
+  const children = actor.getSnapshot().context.children;
+  await turn();
+  let left = count;
+  const all = new Promise<void>((resolve) => {
+    for (const child of children) {
+      child.subscribe({
+        complete: () => {
+          if (--left === 0) resolve();
+        },
+      });
+    }
+  });
+  const startedAt = now();
+  for (const child of children) child.send({ type: 'shutdown' });
+  await all;
+  const ms = now() - startedAt;
+  actor.stop();
+  return ms;
+}
+
 async function measureSpawn(logic: AnyActorLogic, count: number): Promise<SpawnResult> {
   const actor = createActor(app(logic)).start();
   const done = new Promise<void>((resolve) => actor.subscribe({ complete: () => resolve() }));
@@ -120,6 +148,35 @@ export async function runSpawn({ quick, log }: BenchOptions): Promise<Row[]> {
         },
       },
       { scenario: SCENARIO, subject: baseline, metric: 'shutdown (ms)', value: raw.shutdownMs },
+    );
+  }
+  const eachSizes = quick ? [1_000, 3_000] : [1_000, 3_000, 10_000];
+  await measureEachShutdown(supervisor, 250);
+  await measureEachShutdown(rawIdle, 250);
+  for (const count of eachSizes) {
+    const raw = await measureEachShutdown(rawIdle, count);
+    const ours = await measureEachShutdown(supervisor, count);
+    const size = count.toLocaleString('en-US');
+    log(`${SCENARIO}: ${size} each sent shutdown: ${ours.toFixed(0)} ms (raw ${raw.toFixed(0)})`);
+    rows.push(
+      {
+        scenario: SCENARIO,
+        key: `spawn.${count}.each`,
+        subject: `${size} × createSupervisor(idle), each sent shutdown`,
+        metric: 'all stopped (ms)',
+        value: ours,
+        ratio: ratio(ours, raw, 'raw machines'),
+        target: {
+          text: `≤ ${SHUTDOWN_FACTOR}× raw machines`,
+          met: withinFactor(ours, raw, SHUTDOWN_FACTOR),
+        },
+      },
+      {
+        scenario: SCENARIO,
+        subject: `baseline: ${size} × raw machine invoking an idle promise, each sent shutdown`,
+        metric: 'all stopped (ms)',
+        value: raw,
+      },
     );
   }
   if (largest) {

@@ -363,6 +363,7 @@ function buildGroup(options: ProcessGroupOptions) {
     maxPending: MAX_PENDING_MESSAGES,
     immediateBeforeYield: Number.POSITIVE_INFINITY,
     initial: specs,
+    watchChild: false,
   };
 
   /** Checks an `add` or `remove` event; returns the reason to refuse it, or null. */

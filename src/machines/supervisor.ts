@@ -146,6 +146,15 @@ export interface SupervisorOptions<TLogic extends AnyActorLogic = AnyActorLogic,
   childShutdown?: ChildShutdown;
   /** Source of randomness for jitter, numbers in `[0, 1)`. Default `Math.random`. */
   random?: () => number;
+  /**
+   * Renew the supervisor's snapshot whenever its child's snapshot changes, so `subscribe`,
+   * `onSnapshot`, `syncSnapshot` and `useSelector` on the supervisor see the child change.
+   * Default `true`. It costs one more step per child transition while somebody observes the
+   * supervisor (see docs/benchmarks.md, scenario 10); `false` saves it for a child that changes
+   * very often and is watched another way. `childSnapshotOf` of the current snapshot reads the
+   * child as it is now either way.
+   */
+  watchChild?: boolean;
 }
 
 /** Why a supervisor stopped. */
@@ -242,6 +251,7 @@ const SUPERVISOR_OPTION_KEYS = [
   'shutdownTimeoutMs',
   'childShutdown',
   'random',
+  'watchChild',
 ] as const;
 
 function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyActorLogic, unknown>) {
@@ -275,6 +285,10 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
   const graceful =
     childShutdown === 'graceful' || (childShutdown === 'auto' && acceptsShutdown(child));
   const { shouldRestart } = options;
+  const watchChild = options.watchChild ?? true;
+  if (typeof watchChild !== 'boolean') {
+    invalidOption(owner, 'watchChild', watchChild, 'true or false');
+  }
   if (shouldRestart !== undefined && typeof shouldRestart !== 'function') {
     invalidOption(owner, 'shouldRestart', shouldRestart, 'a function (error, failures) => boolean');
   }
@@ -292,6 +306,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
     controls: CONTROL_TYPES,
     maxPending: MAX_PENDING_MESSAGES,
     immediateBeforeYield: IMMEDIATE_RESTARTS_BEFORE_YIELD,
+    watchChild,
     initial: [
       {
         id: childId,

@@ -127,8 +127,10 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       const slot = rt.slots.values().next().value;
       const id = slot?.id ?? rt.self.id;
       const ref = slot?.ref ?? undefined;
-      if (next.children[id] !== ref || (rt.changed && next === before)) {
-        if (next === before) next = { ...next };
+      const moved = next.children[id] !== ref;
+      // A new snapshot for a child that changed; a new children record only for a new run.
+      if (next === before && (moved || rt.changed)) next = { ...next };
+      if (moved) {
         const children = { ...next.children };
         if (ref) children[id] = ref;
         else delete children[id];

@@ -117,14 +117,16 @@ export function listenTo(rt: Runtime, slot: Slot, run: AnyActorRef): { unsubscri
   let last: object | undefined;
   for (let item = added?.next(); item && !item.done; item = added?.next()) last = item.value;
   if (last) relayListeners.set(last, owner);
-  if (rt.config.mode === 'supervisor') {
+  if (rt.config.watchChild) {
     let posted = false;
-    const event = { type: CHILD_SNAPSHOT, slot, run, clear: () => (posted = false) };
+    const clear = () => {
+      posted = false;
+    };
     const watch = run.subscribe({
       next: () => {
         if (posted || !wantsSnapshots(owner)) return;
         posted = true;
-        post(owner, { ...event });
+        post(owner, { type: CHILD_SNAPSHOT, slot, run, clear });
       },
       error: () => {},
     });

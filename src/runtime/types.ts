@@ -62,6 +62,8 @@ export interface RuntimeConfig {
   immediateBeforeYield: number;
   /** The children started with the owner. */
   initial: readonly ChildSpec[];
+  /** Renew the owner's snapshot when its child's changes (a supervisor somebody observes). */
+  watchChild: boolean;
 }
 
 /** What a child is doing. */

@@ -167,6 +167,26 @@ describe('watching the supervised child', () => {
   });
 });
 
+describe('watchChild: false', () => {
+  it('keeps the supervisor’s snapshot when only the child changes; the current one still reads it live', () => {
+    const actor = createActor(createSupervisor(counter, { watchChild: false }), {
+      input: { start: 0 },
+    }).start();
+    let renewed = 0;
+    actor.subscribe(() => renewed++);
+    childOf(actor)?.send({ type: 'inc' });
+    expect(renewed).toBe(0);
+    expect(childSnapshotOf(actor.getSnapshot())?.context.n).toBe(1);
+    actor.stop();
+  });
+
+  it('is refused when it is not a boolean, naming the option', () => {
+    expect(() => createSupervisor(counter, { watchChild: 'yes' as never })).toThrow(
+      /"watchChild" must be true or false; got "yes"/,
+    );
+  });
+});
+
 describe('one actor per supervisor', () => {
   it('creates the supervisor and its child, nothing between them', () => {
     const actors: AnyActorRef[] = [];
