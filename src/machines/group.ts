@@ -11,42 +11,29 @@
  * XState's own error channel. Groups and supervisors nest both ways.
  */
 import {
-  type ActorRefFrom,
   type AnyActorLogic,
   type AnyActorRef,
   type AnyEventObject,
   assign,
-  type EventFromLogic,
   emit,
   enqueueActions,
-  type InputFrom,
   type StateMachine,
   setup,
 } from 'xstate';
 import { CHILD_DROPPED } from '../actors/ledger.js';
-import { acceptsShutdown, isActorLogic } from '../actors/shutdownAware.js';
+import { isActorLogic } from '../actors/shutdownAware.js';
 import { type ErrorSummary, GroupError, summarizeError } from '../errors.js';
 import type { LifecycleEvent, RequestRefusedEvent } from '../lifecycle.js';
-import type { BackoffPolicy } from '../policy/backoff.js';
 import {
-  checkDuration,
   checkId,
   checkKnownKeys,
   checkOneOf,
   describe,
   invalidOption,
   isOptionObject,
-  type MaxRestarts,
-  RESTART_TYPES,
-  type RestartType,
   resolveRestartPolicy,
 } from '../policy/options.js';
-import {
-  GROUP_STRATEGIES,
-  type GroupStrategy,
-  SHUTDOWN_ORDERS,
-  type ShutdownOrder,
-} from '../policy/restart.js';
+import { GROUP_STRATEGIES, SHUTDOWN_ORDERS } from '../policy/restart.js';
 import { command, embedRuntime, takeFailure } from '../runtime/embed.js';
 import {
   HEALTHY,
@@ -87,189 +74,35 @@ const GROUP_OPTION_KEYS = [
   'shutdownOrder',
   'random',
 ] as const;
-const CHILD_KEYS = ['id', 'logic', 'input', 'restart', 'shutdownTimeoutMs'] as const;
 
-/** A child of a group. */
-export interface GroupChild<TLogic extends AnyActorLogic = AnyActorLogic> {
-  /** The child's id, unique in the group; its actor id. */
-  id: string;
-  /** Any XState actor logic. */
-  logic: TLogic;
-  /** The child's input, checked against the logic's. */
-  input?: InputFrom<TLogic>;
-  /** When the child is restarted. Default `'transient'`. */
-  restart?: RestartType;
-  /** Its grace period after `shutdown`, in ms. Default: the group's `shutdownTimeoutMs`. */
-  shutdownTimeoutMs?: number;
-}
+export type {
+  CheckedChildren,
+  GroupChild,
+  GroupChildLogic,
+  GroupChildRefs,
+  GroupContext,
+  GroupControlEvent,
+  GroupEvent,
+  GroupOutput,
+  GroupStopReason,
+  ProcessGroupOptions,
+  Refusal,
+} from './groupTypes.js';
 
-/** The children as given, each child's `input` checked against its own logic's input. */
-export type CheckedChildren<TChildren extends ReadonlyArray<GroupChild | AnyActorLogic>> = {
-  readonly [K in keyof TChildren]: TChildren[K] extends { logic: infer L extends AnyActorLogic }
-    ? GroupChild<L>
-    : TChildren[K];
-};
-
-/** Options of {@link createProcessGroup}. */
-export interface ProcessGroupOptions<
-  TChildren extends ReadonlyArray<GroupChild | AnyActorLogic> = ReadonlyArray<
-    GroupChild | AnyActorLogic
-  >,
-> {
-  /** The group's id: machine id and name in errors, logs and the inspector. Default `'group'`. */
-  id?: string;
-  /** The children, started in this order. A bare actor logic gets the id `child-<index>`. */
-  children?: CheckedChildren<TChildren>;
-  /** What a child failure does. Default `'fail-fast'`. */
-  strategy?: GroupStrategy;
-  /** Backoff between restarts of a child (OTP strategies). Default as the supervisor's. */
-  backoff?: Partial<BackoffPolicy>;
-  /** More than `count` restarts in the group within `withinMs` makes it give up. Default: unlimited. */
-  maxRestarts?: MaxRestarts | null;
-  /** A child that has run this long after a restart has its failure count reset. Default 2 × `backoff.maxMs`. */
-  resetAfterMs?: number | false;
-  /** Default grace period of each child after `shutdown`, in ms. Default 30,000. */
-  shutdownTimeoutMs?: number;
-  /** `'parallel'` (default) stops every child at once; `'reverse'` one by one, last started first. */
-  shutdownOrder?: ShutdownOrder;
-  /** Source of randomness for jitter. Default `Math.random`. */
-  random?: () => number;
-}
-
-/** A refused `add` or `remove`, as kept in the group's context. */
-export interface Refusal {
-  request: 'add' | 'remove';
-  id: string | null;
-  reason: string;
-}
-
-/** Why a group stopped. */
-export type GroupStopReason = 'shutdown' | 'forced' | 'completed';
-
-/** The group's context: plain data. */
-export interface GroupContext extends ChildCounts {
-  /** A summary of the latest child error. */
-  lastError: ErrorSummary | null;
-  /** The most recent refused requests, newest last. */
-  refusals: Refusal[];
-  /** Refused requests in all. */
-  refusedCount: number;
-  /** Filled in once the group has stopped. */
-  stopReason: GroupStopReason | null;
-  stoppedIds: string[];
-  forcedIds: string[];
-}
-
-/** The output of a stopped group. */
-export interface GroupOutput {
-  /** `'shutdown'`: everyone stopped in time; `'forced'`: some had to be forced; `'completed'`: no child was left. */
-  reason: GroupStopReason;
-  /** Ids of children that stopped within their grace period (or were not running). */
-  stopped: string[];
-  /**
-   * Every actor of the subtree stopped by force, by its path below the group: a child's id,
-   * or `child/…` for an actor further down (a nested supervisor's or group's own report).
-   */
-  forced: string[];
-  restarts: number;
-  failures: number;
-  /** Messages dropped on purpose over the group's life. */
-  droppedMessages: number;
-}
-
-/** Events a group understands. Any other event is passed to every running child. */
-export type GroupControlEvent =
-  | { type: 'shutdown'; force?: boolean }
-  | { type: 'reload' }
-  | { type: 'add'; child: GroupChild }
-  | { type: 'remove'; id: string };
-
-/** The logic of one entry of a group's `children`. */
-export type GroupChildLogic<TChild> = TChild extends { logic: infer L extends AnyActorLogic }
-  ? L
-  : TChild extends AnyActorLogic
-    ? TChild
-    : never;
-
-/**
- * Events a group accepts: its own, and those any of its declared children accepts (passed to
- * every running child). A group declared without children (all added later) accepts any event.
- */
-export type GroupEvent<
-  TChildren extends ReadonlyArray<GroupChild | AnyActorLogic> = ReadonlyArray<
-    GroupChild | AnyActorLogic
-  >,
-> =
-  | GroupControlEvent
-  | (number extends TChildren['length']
-      ? EventFromLogic<GroupChildLogic<TChildren[number]>>
-      : TChildren['length'] extends 0
-        ? { type: string; [key: string]: unknown }
-        : EventFromLogic<GroupChildLogic<TChildren[number]>>);
+import { resolveChild } from './groupChildren.js';
+import type {
+  GroupChild,
+  GroupChildLogic,
+  GroupChildRefs,
+  GroupContext,
+  GroupControlEvent,
+  GroupEvent,
+  GroupOutput,
+  ProcessGroupOptions,
+  Refusal,
+} from './groupTypes.js';
 
 const escalations = new WeakMap<AnyActorRef, GroupError>();
-
-/** Checks and fills in one child; throws a TypeError (or returns the reason) when it is bad. */
-function resolveChild(
-  owner: string,
-  field: string,
-  value: unknown,
-  index: number,
-  defaultTimeoutMs: number,
-): ChildSpec & { id: string } {
-  if (isActorLogic(value)) {
-    return {
-      id: `child-${index}`,
-      logic: value,
-      input: () => undefined,
-      restart: 'transient',
-      shutdownTimeoutMs: defaultTimeoutMs,
-      graceful: acceptsShutdown(value),
-    };
-  }
-  if (typeof value !== 'object' || value === null) {
-    invalidOption(
-      owner,
-      field,
-      value,
-      'actor logic or { id, logic, input?, restart?, shutdownTimeoutMs? }',
-    );
-  }
-  if (Array.isArray(value)) {
-    invalidOption(
-      owner,
-      field,
-      value,
-      'actor logic or { id, logic, input?, restart?, shutdownTimeoutMs? }',
-    );
-  }
-  const child = value as Record<string, unknown>;
-  checkKnownKeys(owner, field, child, CHILD_KEYS);
-  if (typeof child.id !== 'string' || child.id === '') {
-    invalidOption(owner, `${field}.id`, child.id, 'a non-empty string');
-  }
-  if (!isActorLogic(child.logic)) {
-    invalidOption(
-      owner,
-      `${field}.logic`,
-      child.logic,
-      'XState actor logic (a machine or a from* creator result)',
-    );
-  }
-  const input = child.input;
-  return {
-    id: child.id,
-    logic: child.logic,
-    input: () => input,
-    restart: checkOneOf(owner, `${field}.restart`, child.restart ?? 'transient', RESTART_TYPES),
-    shutdownTimeoutMs: checkDuration(
-      owner,
-      `${field}.shutdownTimeoutMs`,
-      child.shutdownTimeoutMs ?? defaultTimeoutMs,
-    ),
-    graceful: acceptsShutdown(child.logic),
-  };
-}
 
 /**
  * Creates a process group: an XState machine that runs many children under one failure
@@ -635,20 +468,6 @@ function buildGroup(options: ProcessGroupOptions) {
 }
 
 type BuiltGroup = ReturnType<typeof buildGroup>;
-
-/** The actor refs of a group's declared children, by id (bare logic: any id). */
-export type GroupChildRefs<TChildren extends ReadonlyArray<GroupChild | AnyActorLogic>> =
-  number extends TChildren['length'] ? Record<string, AnyActorRef> : UnionToRefs<TChildren[number]>;
-
-type UnionToRefs<TChild> = (
-  TChild extends { id: infer I extends string; logic: infer L extends AnyActorLogic }
-    ? (arg: { [K in I]: ActorRefFrom<L> }) => void
-    : TChild extends AnyActorLogic
-      ? (arg: Record<string, AnyActorRef>) => void
-      : never
-) extends (arg: infer R) => void
-  ? R
-  : never;
 
 /**
  * The machine type returned by {@link createProcessGroup} for its declared children: it accepts
