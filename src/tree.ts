@@ -29,6 +29,16 @@ export interface TreeNode {
   /** Its condition: `running`, `backingOff` or `stopping` for supervisors, groups and their children. */
   state: NodeState;
   children: TreeNode[];
+  /** A supervised child: restarts made since it was first started. */
+  restarts?: number;
+  /** A supervised child: consecutive failures (reset by a stable run or a health signal). */
+  failures?: number;
+  /** A supervised child: the delay chosen for its current or latest restart, in ms. */
+  delayMs?: number;
+  /** A supervisor or group: messages it dropped on purpose over its life. */
+  droppedMessages?: number;
+  /** Whether the node is ready: its state is `running` or `active`. */
+  ready?: boolean;
 }
 
 /**
@@ -86,21 +96,29 @@ function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode
     const snapshot = actor.getSnapshot() as {
       status?: string;
       value?: unknown;
+      context?: { droppedMessages?: unknown };
       children?: Record<string, AnyActorRef>;
     };
     node.state = known ?? stateOf(snapshot);
+    node.ready = isReadyState(node.state);
     if (snapshot.status !== 'active') continue;
     for (const child of Object.values(snapshot.children ?? {})) {
       if (!child || typeof child.getSnapshot !== 'function') continue;
       const members = childSetMembers(child);
       if (members) {
         // A child host: its members are the supervisor's or group's children.
+        const dropped = snapshot.context?.droppedMessages;
+        if (typeof dropped === 'number') node.droppedMessages = dropped;
         for (const member of members) {
           const memberNode: TreeNode = {
             id: member.id,
             path: `${node.path}/${member.id}`,
             state: member.status,
             children: [],
+            restarts: member.restarts,
+            failures: member.failures,
+            delayMs: member.delayMs,
+            ready: isReadyState(member.status),
           };
           node.children.push(memberNode);
           if (member.ref) {
@@ -124,6 +142,10 @@ function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode
     }
   }
   return top;
+}
+
+function isReadyState(state: NodeState): boolean {
+  return state === 'running' || state === 'active';
 }
 
 function isInternal(child: AnyActorRef): boolean {
