@@ -22,7 +22,10 @@ const base: SystemdExport = {
   procfile: '/srv/shop/Procfile',
   root: '/srv/shop',
   envFiles: ['/srv/shop/.env'],
-  instances: planInstances(procfile, { procfile: 'Procfile', formation: parseFormation('web=2') }),
+  instances: planInstances(procfile, {
+    procfile: 'Procfile',
+    formation: parseFormation('web=2,worker=1'),
+  }),
   restart: 'permanent',
   backoffInitial: 200,
   backoffMax: 30_000,
@@ -154,7 +157,7 @@ describe('xsup export systemd: the command', () => {
     const stderr = collector();
     const io = { stdout, stderr, env: {} };
     const args = ['export', 'systemd', out, join(app, 'Procfile'), '--shutdown-timeout=3000'];
-    expect(await main([...args, '-m', 'web=2'], io)).toBe(0);
+    expect(await main([...args, '-m', 'web=2,worker=1'], io)).toBe(0);
     expect((await readdir(out)).sort()).toEqual([
       'app-web.1.service',
       'app-web.2.service',
