@@ -128,7 +128,7 @@ describe.concurrent('xsup start: env files, ports, formation, timestamps', () =>
     expect(exit).toEqual({ code: 2, signal: null });
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      `xsup: ${join(dir, '.env')}:3: the value of API_KEY opens a " quote that is not closed on the same line\n`,
+      `xsup: ${join(dir, '.env')}:3: the value of API_KEY opens a " quote that is not closed before the end of the file\n`,
     );
     const missing = await xsupOnce(['start', '-e', join(dir, 'nope.env'), join(dir, 'Procfile')]);
     expect(missing.exit.code).toBe(2);
