@@ -111,6 +111,9 @@ export function parseEnvFile(text: string, file = '.env'): EnvEntry[] {
         const comment = /[ \t]#/.exec(rest);
         value = (comment ? rest.slice(0, comment.index) : rest).trim();
       }
+      if (value.includes('\0')) {
+        fail('holds a NUL byte, which no environment variable can carry; remove it');
+      }
       entries.push({ key, value, file, line: startLine });
     }
     pos = next;

@@ -110,6 +110,7 @@ describe('parseEnvFile', () => {
       2,
       'the value of PASSWORD has text after its closing',
     ],
+    ['a NUL byte in a value', 'A=1\nTOKEN="hunter2\0"\n', 2, 'the value of TOKEN holds a NUL byte'],
     [
       'text after the closing quote',
       "PASSWORD='hunter2' trailing\n",
