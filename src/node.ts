@@ -3,7 +3,8 @@
  *
  * Everything of the main entry point, plus what needs Node: OS child processes
  * (`fromChildProcess`), OS signals (`fromSignals`), the service entry point (`runMain`),
- * health endpoints (`startHealthServer`) and the Stately inspector relay (`startInspector`).
+ * health endpoints and Prometheus metrics (`startHealthServer`, `renderMetrics`) and the
+ * Stately inspector relay (`startInspector`).
  */
 
 export * from './index.js';
@@ -46,6 +47,13 @@ export {
   InspectorUnavailableError,
   startInspector,
 } from './node/inspector.js';
+export {
+  escapeLabelValue,
+  METRIC_NAMES,
+  METRIC_PREFIX,
+  METRICS_CONTENT_TYPE,
+  renderMetrics,
+} from './node/metrics.js';
 export { ListenError } from './node/ports.js';
 export {
   EXIT_FAILURE,

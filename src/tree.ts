@@ -30,6 +30,16 @@ export interface TreeNode {
   /** Its condition: `running`, `backingOff` or `stopping` for supervisors, groups and their children. */
   state: NodeState;
   children: TreeNode[];
+  /** A supervised child: restarts made since it was first started. */
+  restarts?: number;
+  /** A supervised child: consecutive failures (reset by a stable run or a health signal). */
+  failures?: number;
+  /** A supervised child: the delay chosen for its current or latest restart, in ms. */
+  delayMs?: number;
+  /** A supervisor or group: messages it dropped on purpose over its life. */
+  droppedMessages?: number;
+  /** Whether the node is ready: its state is `running` or `active`. */
+  ready?: boolean;
 }
 
 /**
@@ -87,12 +97,18 @@ function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode
     const snapshot = actor.getSnapshot() as {
       status?: string;
       value?: unknown;
+      context?: { droppedMessages?: unknown };
       children?: Record<string, AnyActorRef>;
     };
     node.state = known ?? stateOf(snapshot);
+    node.ready = isReadyState(node.state);
     if (snapshot.status !== 'active') continue;
     const members = childSetMembers(actor);
     const supervised = new Set<AnyActorRef>();
+    if (members) {
+      const dropped = snapshot.context?.droppedMessages;
+      if (typeof dropped === 'number') node.droppedMessages = dropped;
+    }
     // A supervisor's or group's children, running, stopping or waiting to restart.
     for (const member of members ?? []) {
       const memberNode: TreeNode = {
@@ -100,6 +116,10 @@ function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode
         path: `${node.path}/${member.id}`,
         state: member.status,
         children: [],
+        restarts: member.restarts,
+        failures: member.failures,
+        delayMs: member.delayMs,
+        ready: isReadyState(member.status),
       };
       node.children.push(memberNode);
       if (member.ref) {
@@ -125,6 +145,10 @@ function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode
     }
   }
   return top;
+}
+
+function isReadyState(state: NodeState): boolean {
+  return state === 'running' || state === 'active';
 }
 
 function isInternal(child: AnyActorRef): boolean {

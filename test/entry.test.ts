@@ -79,6 +79,7 @@ describe('entry points', () => {
       'fromSignals',
       'startHealthServer',
       'startInspector',
+      'renderMetrics',
     ]) {
       expect(typeof (node as Record<string, unknown>)[name]).toBe('function');
       expect(core).not.toHaveProperty(name);

@@ -75,7 +75,20 @@ describe('describeTree', () => {
       id: 's',
       path: 's',
       state: 'backingOff',
-      children: [{ id: 's', path: 's/s', state: 'backingOff', children: [] }],
+      ready: false,
+      droppedMessages: 0,
+      children: [
+        {
+          id: 's',
+          path: 's/s',
+          state: 'backingOff',
+          ready: false,
+          restarts: 0,
+          failures: 1,
+          delayMs: 200,
+          children: [],
+        },
+      ],
     });
     const zero = createActor(createSupervisor(failing, { id: 'z', backoff: { initialMs: 0 } }), {
       clock,
@@ -97,6 +110,63 @@ describe('describeTree', () => {
     expect(yielding).toBe(true);
     zero.send({ type: 'shutdown' });
     actor.send({ type: 'shutdown' });
+  });
+
+  it('gives each supervised child its restarts, failures and delay, and each supervisor and group its dropped messages', async () => {
+    const clock = new SimulatedClock();
+    let runs = 0;
+    const flaky = fromPromise(async () => {
+      runs += 1;
+      if (runs <= 2) throw new Error('down');
+      await new Promise(() => {});
+    });
+    const actor = createActor(
+      createProcessGroup({
+        id: 'app',
+        strategy: 'one-for-one',
+        backoff: { initialMs: 100, maxMs: 1_000, factor: 3 },
+        children: [
+          { id: 'ok', logic: idle },
+          { id: 'flaky', logic: flaky },
+          { id: 'nested', logic: createSupervisor(failing, { id: 'inner' }) },
+        ],
+      }),
+      { clock },
+    ).start();
+    await settle();
+    clock.increment(100);
+    await settle();
+    // flaky: failed twice, restarted once, waits 300 ms; nested's own supervisor waits 200 ms.
+    // 105 messages for a child that waits: 100 are kept for its next run, 5 dropped, by the
+    // group for flaky and by the nested supervisor for its own child.
+    for (let i = 0; i < 105; i++) actor.send({ type: 'ping' } as never);
+    await settle();
+    const tree = describeTree(actor);
+    expect(tree).toMatchObject({ path: 'app', ready: true, droppedMessages: 5 });
+    expect(tree.restarts).toBeUndefined();
+    const [ok, flakyNode, nested] = tree.children;
+    expect(ok).toMatchObject({ path: 'app/ok', ready: true, restarts: 0, failures: 0, delayMs: 0 });
+    expect(flakyNode).toMatchObject({
+      path: 'app/flaky',
+      state: 'backingOff',
+      ready: false,
+      restarts: 1,
+      failures: 2,
+      delayMs: 300,
+    });
+    expect(nested).toMatchObject({
+      path: 'app/nested',
+      state: 'backingOff',
+      restarts: 0,
+      droppedMessages: 5,
+    });
+    expect(nested!.children[0]).toMatchObject({
+      path: 'app/nested/nested',
+      failures: 1,
+      delayMs: 200,
+    });
+    actor.send({ type: 'shutdown' });
+    await settle();
   });
 
   it('reports a failed supervisor as failed', async () => {

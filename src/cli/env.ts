@@ -3,8 +3,9 @@
  * for others, later files winning over earlier ones and over the process environment.
  *
  * A line is `KEY=value` or `export KEY=value`; the value may be in single quotes (taken as it
- * is) or double quotes (`\n` is a line break, a backslash keeps the next character); an
- * unquoted value ends at ` #`, which starts a comment. Blank lines and lines starting with `#`
+ * is) or double quotes (`\n` is a line break, a backslash keeps the next character), and a
+ * quoted value may span lines up to its closing quote; an unquoted value ends at ` #`, which
+ * starts a comment. Blank lines and lines starting with `#`
  * are skipped. Unlike dotenv, foreman and Node's `util.parseEnv`, which skip a line they cannot
  * read, a malformed line is an {@link EnvFileError} naming the file and the line, so a typo does
  * not silently drop a variable. Messages name variables, never their values.
@@ -47,13 +48,15 @@ export interface EnvEntry {
   line: number;
 }
 
-const ASSIGNMENT = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*)$/;
+const ASSIGNMENT = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*)$/s;
 const EXPECTED =
   'expected KEY=value or export KEY=value (a name of letters, digits and "_", not starting with a digit, then "=", then the value)';
 
 /**
  * Parses the text of an env file into its variables, in file order (a key set twice appears
- * twice; the later one wins when they are merged). `file` is only used in error messages.
+ * twice; the later one wins when they are merged). A quoted value may span lines, up to its
+ * closing quote (a PEM key, a certificate); its entry has the line where it starts. `file` is
+ * only used in error messages.
  *
  * @example
  *
@@ -61,57 +64,104 @@ const EXPECTED =
  * parseEnvFile('# db\nexport DATABASE_URL="postgres://localhost/app"\nDEBUG=1 # on\n', '.env');
  * // [{ key: 'DATABASE_URL', value: 'postgres://localhost/app', file: '.env', line: 2 },
  * //  { key: 'DEBUG', value: '1', file: '.env', line: 3 }]
+ * parseEnvFile('KEY="-----BEGIN KEY-----\nMIIB\n-----END KEY-----"\n', '.env')[0].value;
+ * // '-----BEGIN KEY-----\nMIIB\n-----END KEY-----'
  * ```
  */
 export function parseEnvFile(text: string, file = '.env'): EnvEntry[] {
+  const source = text.replace(/^\uFEFF/, '').replaceAll('\r\n', '\n');
   const entries: EnvEntry[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  lines.forEach((raw, index) => {
-    const line = index + 1;
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
-    const match = ASSIGNMENT.exec(trimmed);
-    if (!match) throw new EnvFileError(file, line, EXPECTED);
-    const key = match[1]!;
-    const value = parseValue(match[2]!, (problem) => {
-      throw new EnvFileError(file, line, `the value of ${key} ${problem}`);
-    });
-    entries.push({ key, value, file, line });
-  });
+  let pos = 0;
+  let line = 1;
+  while (pos <= source.length) {
+    const eol = source.indexOf('\n', pos);
+    const end = eol === -1 ? source.length : eol;
+    const raw = source.slice(pos, end).trimStart();
+    const startLine = line;
+    let next = end + 1;
+    line += 1;
+    const trimmed = raw.trimEnd();
+    if (trimmed !== '' && !trimmed.startsWith('#')) {
+      const match = ASSIGNMENT.exec(raw);
+      if (!match) throw new EnvFileError(file, startLine, EXPECTED);
+      const key = match[1]!;
+      const fail = (problem: string): never => {
+        throw new EnvFileError(file, startLine, `the value of ${key} ${problem}`);
+      };
+      const rest = match[2]!;
+      const quote = rest[0];
+      let value: string;
+      if (quote === "'" || quote === '"') {
+        // From the opening quote on, in the whole text: the value may go on over more lines.
+        const open = end - rest.length;
+        const read = readQuoted(source, open, quote, fail);
+        value = read.value;
+        const closingEol = source.indexOf('\n', read.after);
+        const closingEnd = closingEol === -1 ? source.length : closingEol;
+        const after = source.slice(read.after, closingEnd).trim();
+        if (after !== '' && !after.startsWith('#')) {
+          fail(
+            `has text after its closing ${quote} quote; quote the whole value, or put a # before a comment`,
+          );
+        }
+        line += countLines(source, open, read.after);
+        next = closingEnd + 1;
+      } else {
+        // Unquoted: up to a comment (a # after a blank), trimmed.
+        const comment = /[ \t]#/.exec(rest);
+        value = (comment ? rest.slice(0, comment.index) : rest).trim();
+      }
+      if (value.includes('\0')) {
+        fail('holds a NUL byte, which no environment variable can carry; remove it');
+      }
+      entries.push({ key, value, file, line: startLine });
+    }
+    pos = next;
+  }
   return entries;
 }
 
-function parseValue(text: string, fail: (problem: string) => never): string {
-  const quote = text[0];
-  if (quote !== "'" && quote !== '"') {
-    // Unquoted: up to a comment (a # after a blank), trimmed.
-    const comment = /[ \t]#/.exec(text);
-    return (comment ? text.slice(0, comment.index) : text).trim();
-  }
+/**
+ * Reads a quoted value that starts at `open` (its opening quote). In double quotes, a backslash
+ * keeps the next character and `\n` is a line break; in single quotes, every character is as
+ * written, and a quote after a backslash does not close the value (as dotenv and godotenv read
+ * it). Resolves to the value and the position after its closing quote.
+ */
+function readQuoted(
+  source: string,
+  open: number,
+  quote: '"' | "'",
+  fail: (problem: string) => never,
+): { value: string; after: number } {
   let value = '';
-  let end = -1;
-  for (let i = 1; i < text.length; i += 1) {
-    const char = text[i]!;
-    if (char === quote) {
-      end = i;
-      break;
+  for (let i = open + 1; i < source.length; i += 1) {
+    const char = source[i]!;
+    if (char === quote) return { value, after: i + 1 };
+    if (char === '\\' && i + 1 < source.length) {
+      const nextChar = source[i + 1]!;
+      if (quote === '"') {
+        value += nextChar === 'n' ? '\n' : nextChar;
+        i += 1;
+        continue;
+      }
+      if (nextChar === "'") {
+        value += "\\'";
+        i += 1;
+        continue;
+      }
     }
-    if (quote === '"' && char === '\\' && i + 1 < text.length) {
-      const next = text[i + 1]!;
-      value += next === 'n' ? '\n' : next;
-      i += 1;
-    } else value += char;
+    value += char;
   }
-  if (end === -1) {
-    fail(`opens a ${quote} quote that is not closed on the same line`);
+  return fail(`opens a ${quote} quote that is not closed before the end of the file`);
+}
+
+/** The line breaks between two positions of the text. */
+function countLines(source: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = source.indexOf('\n', from); i !== -1 && i < to; i = source.indexOf('\n', i + 1)) {
+    count += 1;
   }
-  const rest = text.slice(end + 1).trim();
-  if (rest !== '' && !rest.startsWith('#')) {
-    fail(
-      `has text after its closing ${quote} quote; quote the whole value, or put a # before a comment`,
-    );
-  }
-  return value;
+  return count;
 }
 
 /** The variables of several env files merged, and where each came from. */

@@ -2,12 +2,14 @@
  * What `xsup start` runs: which processes of the Procfile, how many instances of each, their
  * names and their `PORT`s, with foreman's conventions.
  *
- * - `-m, --formation all=1,web=2,worker=0` runs that many instances of each process; a process
- *   with more than one instance has them named `web.1`, `web.2`, …; zero leaves it out.
+ * - `-m, --formation web=2,worker=1` runs that many instances of the processes it names and
+ *   none of the others, as foreman does; `all=N` sets the count of those it does not name. A
+ *   process with more than one instance has them named `web.1`, `web.2`, …; zero leaves it out.
+ *   Without `-m`, one instance of each.
  * - `xsup start [PROCFILE] [NAME...]` runs only the named processes.
  * - Each instance gets `PORT` = base + 100 × (its process's index in the Procfile) +
  *   (its instance number − 1); the base is `-p, --port`, else `PORT` from the env files or the
- *   environment, else 5000.
+ *   environment, else 5000. And `PS`, its process name and instance number (`web.1`).
  */
 import type { ProcfileEntry } from './procfile.js';
 import { UsageError } from './usage.js';
@@ -17,28 +19,37 @@ export const DEFAULT_BASE_PORT = 5000;
 /** Instances of one process at most. */
 export const MAX_INSTANCES = 1000;
 
-/** How many instances of each process: `all` for those not named. */
+/** How many instances of each process. */
 export interface Formation {
-  all: number;
+  /**
+   * The count of each process the formation does not name (`all=N`). When `all` is not given:
+   * 0, as with foreman, except for a process named on the command line (`xsup start web`),
+   * which runs once.
+   */
+  all?: number;
   counts: Map<string, number>;
 }
+
+/** The formation without `-m`: one instance of each process. */
+export const DEFAULT_FORMATION: Formation = { all: 1, counts: new Map() };
 
 /** A process name, or an instance name (`web.2`). */
 export const INSTANCE_NAME = /^[A-Za-z0-9_-]+(?:\.[0-9]+)?$/;
 
 /**
  * Parses the value of `-m, --formation`: `name=count` items separated by commas, `all` for every
- * process not named. Names are checked against the Procfile later, by {@link planInstances}.
+ * process not named (without it, those run no instance). Names are checked against the
+ * Procfile later, by {@link planInstances}.
  *
  * @example
  *
  * ```ts
- * parseFormation('all=1,web=2,worker=0');
- * // { all: 1, counts: Map { 'web' => 2, 'worker' => 0 } }
+ * parseFormation('web=2,worker=1'); // { counts: Map { 'web' => 2, 'worker' => 1 } }: nothing else runs
+ * parseFormation('all=1,web=2'); // { all: 1, counts: Map { 'web' => 2 } }: the others once
  * ```
  */
 export function parseFormation(text: string): Formation {
-  const formation: Formation = { all: 1, counts: new Map() };
+  const formation: Formation = { counts: new Map() };
   const seen = new Set<string>();
   for (const raw of text.split(',')) {
     const item = raw.trim();
@@ -99,6 +110,11 @@ export interface Instance {
   instance: number;
   /** Its `PORT`. */
   port: number;
+  /**
+   * Its `PS`, as foreman sets it (and Heroku its `DYNO`): the process name and the instance
+   * number, `web.1`, also for a process of one instance (whose name is `web`).
+   */
+  ps: string;
 }
 
 /** What {@link planInstances} needs besides the Procfile. */
@@ -107,6 +123,7 @@ export interface PlanOptions {
   procfile: string;
   /** Only these processes (Procfile names); all when empty. */
   names?: readonly string[];
+  /** Default {@link DEFAULT_FORMATION}: one instance of each process. */
   formation?: Formation;
   /** The base port. Default {@link DEFAULT_BASE_PORT}. */
   basePort?: number;
@@ -121,12 +138,12 @@ export interface PlanOptions {
  *
  * ```ts
  * const entries = parseProcfile('web: node web.js\nworker: node worker.js\n');
- * planInstances(entries, { procfile: 'Procfile', formation: parseFormation('web=2') });
+ * planInstances(entries, { procfile: 'Procfile', formation: parseFormation('all=1,web=2') });
  * // web.1 (PORT 5000), web.2 (PORT 5001), worker (PORT 5100)
  * ```
  */
 export function planInstances(entries: readonly ProcfileEntry[], options: PlanOptions): Instance[] {
-  const { procfile, names = [], formation = { all: 1, counts: new Map() } } = options;
+  const { procfile, names = [], formation = DEFAULT_FORMATION } = options;
   const basePort = options.basePort ?? DEFAULT_BASE_PORT;
   const known = new Set(entries.map((entry) => entry.name));
   const list = entries.map((entry) => entry.name).join(', ');
@@ -150,7 +167,8 @@ export function planInstances(entries: readonly ProcfileEntry[], options: PlanOp
   const instances: Instance[] = [];
   entries.forEach((entry, index) => {
     if (selected.size > 0 && !selected.has(entry.name)) return;
-    const count = formation.counts.get(entry.name) ?? formation.all;
+    const count =
+      formation.counts.get(entry.name) ?? formation.all ?? (selected.has(entry.name) ? 1 : 0);
     for (let instance = 1; instance <= count; instance += 1) {
       const port = basePort + 100 * index + (instance - 1);
       const name = count > 1 ? `${entry.name}.${instance}` : entry.name;
@@ -159,7 +177,7 @@ export function planInstances(entries: readonly ProcfileEntry[], options: PlanOp
           `-p, --port: the PORT of "${name}" would be ${port} (base ${basePort} + 100 × ${index} + ${instance - 1}), above 65535; pass a lower --port`,
         );
       }
-      instances.push({ name, entry, index, instance, port });
+      instances.push({ name, entry, index, instance, port, ps: `${entry.name}.${instance}` });
     }
   });
   if (instances.length === 0) {
@@ -168,6 +186,24 @@ export function planInstances(entries: readonly ProcfileEntry[], options: PlanOp
     );
   }
   return instances;
+}
+
+/**
+ * The variables `xsup start` sets for an instance over its own environment: those of the env
+ * files, then its `PORT` and `PS` (which win over the files'). `xsup export systemd` gives
+ * the units the same.
+ *
+ * @example
+ *
+ * ```ts
+ * instanceEnv(instance, { GREETING: 'hi', PORT: '3000' }); // { GREETING: 'hi', PORT: '3000', PS: 'web.1' }
+ * ```
+ */
+export function instanceEnv(
+  instance: Instance,
+  vars: Record<string, string>,
+): Record<string, string> {
+  return { ...vars, PORT: String(instance.port), PS: instance.ps };
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   basePort,
   type Formation,
   type Instance,
+  instanceEnv,
   parseFormation,
   planInstances,
   splitStartArgs,
@@ -140,13 +141,13 @@ function formationArg(value: string): Formation {
 
 /**
  * The entries to run for these instances: each named after its instance, with the variables of
- * the env files and its `PORT`.
+ * the env files, its `PORT` and its `PS`.
  *
  * @example
  *
  * ```ts
  * const entries = runEntries(planInstances(procfile, { procfile: 'Procfile' }), loaded.vars);
- * // [{ name: 'web', command: 'node web.js', line: 1, env: { ...loaded.vars, PORT: '5000' } }, …]
+ * // [{ name: 'web', command: 'node web.js', line: 1, env: { ...loaded.vars, PORT: '5000', PS: 'web.1' } }, …]
  * ```
  */
 export function runEntries(
@@ -156,7 +157,7 @@ export function runEntries(
   return instances.map((instance) => ({
     ...instance.entry,
     name: instance.name,
-    env: { ...vars, PORT: String(instance.port) },
+    env: instanceEnv(instance, vars),
   }));
 }
 

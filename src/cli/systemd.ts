@@ -3,14 +3,17 @@
  * `xsup start` does, for a machine where systemd is the supervisor.
  *
  * One target (`app.target`) and one service per process, or per instance with a formation
- * (`app-web.1.service`). Each service runs its command as `xsup start` does (`/bin/sh -c` with
- * `exec` or the `trap`), in the same working directory, with the same env files and `PORT`; and
- * it is stopped and restarted as xsup would: SIGTERM to every process of the service, SIGKILL
- * after the grace period (`KillMode=control-group`, `TimeoutStopSec`), restarted after the same
- * kinds of end (`Restart=`), with the same first delay growing to the same longest one
- * (`RestartSec`, `RestartSteps`, `RestartMaxDelaySec`), and the same restart limit.
+ * (`app-web.1.service`), and `app.env`, the variables of the env files in the syntax of
+ * systemd's `EnvironmentFile=`. Each service runs its command as `xsup start` does
+ * (`/bin/sh -c` with `exec` or the `trap`), in the same working directory, with the same
+ * variables, `PORT` and `PS`; and it is stopped and restarted as xsup would: SIGTERM to every
+ * process of the service, SIGKILL after the grace period (`KillMode=control-group`,
+ * `TimeoutStopSec`), restarted after the same kinds of end (`Restart=`), with the same first
+ * delay growing to the same longest one (`RestartSec`, `RestartSteps`, `RestartMaxDelaySec`),
+ * and the same restart limit; on systemd before 254, where the delay does not grow, a start
+ * limit ends a crash loop instead.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LineWriter } from '../node/fromChildProcess.js';
 import { shellCommand } from '../node/shellCommand.js';
@@ -18,10 +21,13 @@ import type { RestartType } from '../policy/options.js';
 import { envFiles, loadEnvFiles } from './env.js';
 import { basePort, type Formation, type Instance, planInstances } from './formation.js';
 import { readProcfile } from './procfile.js';
+import { SYSTEMD_HEADER, systemdEnvFile, systemdVars } from './systemdEnv.js';
 import { UsageError } from './usage.js';
 
-/** The first line of every file the export writes; only such files are ever removed. */
-export const SYSTEMD_HEADER = '# Written by xsup export systemd.';
+export { SYSTEMD_HEADER };
+
+/** The longest start-limit window the export writes without `--max-restarts`: one day. */
+const MAX_WINDOW_MS = 86_400_000;
 
 /** What the units are made from. */
 export interface SystemdExport {
@@ -33,8 +39,12 @@ export interface SystemdExport {
   root: string;
   /** The user the processes run as. Default: systemd's (root for system units). */
   user?: string;
-  /** Absolute paths of the env files, in order (later ones win). */
+  /** Absolute paths of the env files that were read, in order (later ones win). */
   envFiles: readonly string[];
+  /** The variables of the env files, merged as `xsup start` merges them. */
+  vars: Readonly<Record<string, string>>;
+  /** The absolute path the units read the variables from: the `APP.env` written beside them. */
+  envFile: string;
   instances: readonly Instance[];
   restart: RestartType;
   backoffInitial: number;
@@ -49,6 +59,8 @@ export interface SystemdExport {
 export interface UnitFile {
   file: string;
   text: string;
+  /** Its mode, when it is not the default one: 0600 for the env file, which holds values. */
+  mode?: number;
 }
 
 const RESTART: Record<RestartType, string> = {
@@ -92,31 +104,117 @@ export function execArgument(text: string): string {
 }
 
 /**
- * The restart delays as systemd's: the first delay, and (systemd 254 or later) the number of
- * steps and the longest delay over which it grows, as `--backoff-factor` makes xsup's grow.
+ * The number of steps over which systemd 254 or later grows the restart delay from the first
+ * to the longest, as `--backoff-factor` makes xsup's grow; 0 when it does not grow.
  */
-function restartDelays(o: SystemdExport): string[] {
+function restartSteps(o: SystemdExport): number {
   const max = Math.max(o.backoffMax, o.backoffInitial);
+  if (o.restart === 'temporary' || o.backoffInitial <= 0 || max <= o.backoffInitial) return 0;
+  if (o.backoffFactor <= 1) return 0;
+  return Math.ceil(Math.log(max / o.backoffInitial) / Math.log(o.backoffFactor));
+}
+
+/** The restart delays as systemd's: the first delay, and (254 or later) how it grows. */
+function restartDelays(o: SystemdExport, steps: number): string[] {
   const lines = [`RestartSec=${systemdDuration(o.backoffInitial)}`];
-  if (o.backoffInitial > 0 && max > o.backoffInitial && o.backoffFactor > 1) {
-    const steps = Math.ceil(Math.log(max / o.backoffInitial) / Math.log(o.backoffFactor));
+  if (steps > 0) {
     lines.push(
       `# The delay grows over ${steps} restarts to the longest one (systemd 254 or later).`,
       `RestartSteps=${steps}`,
-      `RestartMaxDelaySec=${systemdDuration(max)}`,
+      `RestartMaxDelaySec=${systemdDuration(Math.max(o.backoffMax, o.backoffInitial))}`,
     );
   }
   return lines;
 }
 
 /**
- * The unit files for a Procfile: the target first, then a service per instance.
+ * How many times systemd 254 or later starts a service within `windowMs` of its first start
+ * when it fails at once every time: restart `i` waits
+ * `RestartSec × (RestartMaxDelaySec / RestartSec)^((i − 1) / RestartSteps)`, and
+ * `RestartMaxDelaySec` after `RestartSteps` restarts (systemd's `service_restart_usec_next`, in
+ * whole microseconds). systemd before 254 waits `RestartSec` every time, and so starts it more
+ * often: a start limit of this many starts within `windowMs` never stops a crash loop on 254
+ * or later, and ends one on older versions when they start it more often in that window.
  *
  * @example
  *
  * ```ts
- * const units = systemdUnits({ app: 'shop', procfile: '/srv/shop/Procfile', root: '/srv/shop', envFiles: [], instances, ...flags });
- * units.map((unit) => unit.file); // ['shop.target', 'shop-web.1.service', 'shop-web.2.service', 'shop-worker.service']
+ * systemdStartsWithin(30_000, { initialMs: 200, maxMs: 30_000, steps: 8 }); // 8
+ * ```
+ */
+export function systemdStartsWithin(
+  windowMs: number,
+  delays: { initialMs: number; maxMs: number; steps: number },
+): number {
+  const initial = delays.initialMs * 1000;
+  const max = delays.maxMs * 1000;
+  const window = windowMs * 1000;
+  let starts = 1;
+  let at = 0;
+  for (let restart = 1; ; restart += 1) {
+    at +=
+      restart > delays.steps
+        ? max
+        : Math.floor(initial * (max / initial) ** ((restart - 1) / delays.steps));
+    // 1 ms of slack for rounding: a start on the edge is counted, so the limit is never lower.
+    if (at > window + 1000) return starts;
+    starts += 1;
+  }
+}
+
+/** The `[Unit]` lines of the start limit: `--max-restarts`, and the bound for systemd < 254. */
+function startLimit(o: SystemdExport, steps: number): string[] {
+  const initialMs = o.backoffInitial;
+  const maxMs = Math.max(o.backoffMax, o.backoffInitial);
+  if (steps === 0) {
+    // The delays are the same on every version of systemd.
+    return o.maxRestarts === undefined
+      ? ['# No restart limit, as xsup without --max-restarts.', 'StartLimitIntervalSec=0']
+      : [
+          `# More than ${o.maxRestarts} restarts within ${o.maxRestartsWindow} ms: give up (--max-restarts).`,
+          `StartLimitIntervalSec=${systemdDuration(o.maxRestartsWindow)}`,
+          `StartLimitBurst=${o.maxRestarts + 1}`,
+        ];
+  }
+  let windowMs = o.maxRestartsWindow;
+  if (o.maxRestarts === undefined) {
+    // A window in which systemd before 254 (a start every initialMs) starts the service more
+    // often than 254 or later can: then the limit ends a crash loop there and never here.
+    windowMs = Math.min(MAX_WINDOW_MS, Math.max(maxMs, 10 * initialMs));
+    const delays = { initialMs, maxMs, steps };
+    while (
+      windowMs < MAX_WINDOW_MS &&
+      Math.floor(windowMs / initialMs) + 1 <= systemdStartsWithin(windowMs, delays)
+    ) {
+      windowMs = Math.min(MAX_WINDOW_MS, windowMs * 2);
+    }
+  }
+  const growing = systemdStartsWithin(windowMs, { initialMs, maxMs, steps });
+  const burst = o.maxRestarts === undefined ? growing : Math.min(o.maxRestarts + 1, growing);
+  const window = systemdDuration(windowMs);
+  return [
+    o.maxRestarts === undefined
+      ? `# No restart limit, as xsup without --max-restarts: on systemd 254 or later the growing delay never starts the service more than ${burst} times within ${window}.`
+      : `# More than ${o.maxRestarts} restarts within ${o.maxRestartsWindow} ms: give up (--max-restarts)${burst < o.maxRestarts + 1 ? `; on systemd 254 or later the growing delay never starts the service more than ${burst} times within ${window}` : ''}.`,
+    `# systemd before 254 does not grow the delay and restarts every ${systemdDuration(initialMs)}: there, this limit ends a crash loop (the service is left failed).`,
+    `StartLimitIntervalSec=${systemdDuration(windowMs)}`,
+    `StartLimitBurst=${burst}`,
+  ];
+}
+
+/**
+ * The files of the export: the target first, then a service per instance, then the env file
+ * (mode 0600) when the env files set any variable but `PORT` and `PS`.
+ *
+ * @example
+ *
+ * ```ts
+ * const units = systemdUnits({
+ *   app: 'shop', procfile: '/srv/shop/Procfile', root: '/srv/shop', instances, ...flags,
+ *   envFiles: ['/srv/shop/.env'], vars: { DATABASE_URL: '…' }, envFile: '/srv/shop/deploy/shop.env',
+ * });
+ * units.map((unit) => unit.file);
+ * // ['shop.target', 'shop-web.1.service', 'shop-web.2.service', 'shop-worker.service', 'shop.env']
  * ```
  */
 export function systemdUnits(o: SystemdExport): UnitFile[] {
@@ -138,14 +236,9 @@ export function systemdUnits(o: SystemdExport): UnitFile[] {
       '',
     ].join('\n'),
   };
-  const limit =
-    o.maxRestarts === undefined
-      ? ['# No restart limit, as xsup without --max-restarts.', 'StartLimitIntervalSec=0']
-      : [
-          `# More than ${o.maxRestarts} restarts within ${o.maxRestartsWindow} ms: give up (--max-restarts).`,
-          `StartLimitIntervalSec=${systemdDuration(o.maxRestartsWindow)}`,
-          `StartLimitBurst=${o.maxRestarts + 1}`,
-        ];
+  const steps = restartSteps(o);
+  const limit = startLimit(o, steps);
+  const env = systemdEnvFile(o.vars, { envFiles: o.envFiles, app: o.app });
   const units = o.instances.map((instance, i): UnitFile => {
     const lines = [
       ...header,
@@ -159,9 +252,11 @@ export function systemdUnits(o: SystemdExport): UnitFile[] {
       'Type=simple',
       ...(o.user === undefined ? [] : [`User=${specifiers(o.user)}`]),
       `WorkingDirectory=${specifiers(o.root)}`,
-      ...o.envFiles.map((file) => `EnvironmentFile=${specifiers(file)}`),
-      // Set last, so that it wins over a PORT of the env files, as under xsup.
-      `ExecStart=/usr/bin/env PORT=${instance.port} /bin/sh -c ${execArgument(shellCommand(instance.entry.command))}`,
+      // As under xsup, PORT and PS win over the env files': the env file has neither.
+      `Environment=PORT=${instance.port}`,
+      `Environment=PS=${instance.ps}`,
+      ...(env === null ? [] : [`EnvironmentFile=${specifiers(o.envFile)}`]),
+      `ExecStart=/bin/sh -c ${execArgument(shellCommand(instance.entry.command))}`,
       '# SIGHUP to every process of the service, as xsup reloads.',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd expands ${MAINPID} itself
       'ExecReload=/bin/kill -s HUP -- -${MAINPID}',
@@ -172,13 +267,17 @@ export function systemdUnits(o: SystemdExport): UnitFile[] {
       '# A shell ended by SIGTERM exits with 143: a clean stop.',
       'SuccessExitStatus=143',
       `Restart=${RESTART[o.restart]}`,
-      ...(o.restart === 'temporary' ? [] : restartDelays(o)),
+      ...(o.restart === 'temporary' ? [] : restartDelays(o, steps)),
       `SyslogIdentifier=${specifiers(`${o.app}-${instance.name}`)}`,
       '',
     ];
     return { file: services[i]!, text: lines.join('\n') };
   });
-  return [target, ...units];
+  return [
+    target,
+    ...units,
+    ...(env === null ? [] : [{ file: `${o.app}.env`, text: env, mode: 0o600 }]),
+  ];
 }
 
 /**
@@ -203,7 +302,11 @@ export async function writeUnits(
   for (const file of await readdir(dir)) {
     if (
       keep.has(file) ||
-      !(file === `${app}.target` || (file.startsWith(`${app}-`) && file.endsWith('.service')))
+      !(
+        file === `${app}.target` ||
+        file === `${app}.env` ||
+        (file.startsWith(`${app}-`) && file.endsWith('.service'))
+      )
     ) {
       continue;
     }
@@ -217,32 +320,18 @@ export async function writeUnits(
   const written: string[] = [];
   for (const unit of units) {
     const path = join(dir, unit.file);
-    await writeFile(path, unit.text);
+    if (unit.mode === undefined) {
+      await writeFile(path, unit.text);
+    } else {
+      // Written with its mode from the start, and put in place whole.
+      const partial = `${path}.${process.pid}.partial`;
+      await rm(partial, { force: true });
+      await writeFile(partial, unit.text, { mode: unit.mode, flag: 'wx' });
+      await rename(partial, path);
+    }
     written.push(path);
   }
   return { written, removed };
-}
-
-/**
- * Lines of an env file that systemd's `EnvironmentFile=` reads differently from xsup:
- * `export KEY=value`, which xsup accepts as foreman does and systemd does not.
- *
- * @example
- *
- * ```ts
- * systemdEnvWarnings('.env', 'export A=1\nB=2\n'); // ['.env:1: …']
- * ```
- */
-export function systemdEnvWarnings(file: string, text: string): string[] {
-  const warnings: string[] = [];
-  text.split(/\r?\n/).forEach((line, index) => {
-    if (/^\s*export\s/.test(line)) {
-      warnings.push(
-        `${file}:${index + 1}: systemd's EnvironmentFile= does not take the "export " prefix; write KEY=value there for the units`,
-      );
-    }
-  });
-  return warnings;
 }
 
 /** The flags of `xsup export systemd`. */
@@ -264,9 +353,8 @@ export interface ExportOptions {
 
 /**
  * `xsup export systemd DIR PROCFILE`: reads the Procfile and its env files as `xsup start`
- * would, writes the units into `dir`, and says on `stdout` what it wrote and removed, on
- * `stderr` what systemd will read differently. Bad input is a `ProcfileError` or a
- * {@link UsageError}.
+ * would, writes the units and their env file into `dir`, and says on `stdout` what it wrote
+ * and removed. Bad input is a `ProcfileError`, an `EnvFileError` or a {@link UsageError}.
  *
  * @example
  *
@@ -294,17 +382,14 @@ export async function exportSystemd(
       `-a, --app must be letters, digits, "_", "-" and "."; got ${JSON.stringify(app)}`,
     );
   }
-  for (const envFile of loaded.files) {
-    for (const warning of systemdEnvWarnings(envFile, await readFile(envFile, 'utf8'))) {
-      io.stderr.write(`xsup: ${warning}\n`);
-    }
-  }
   const units = systemdUnits({
     app,
     procfile,
     root: resolve(options.root ?? '.'),
     ...(options.user === undefined ? {} : { user: options.user }),
     envFiles: loaded.files.map((envFile) => resolve(envFile)),
+    vars: systemdVars(loaded),
+    envFile: resolve(dir, `${app}.env`),
     instances,
     restart: options.restart,
     backoffInitial: options.backoffInitial,
@@ -316,5 +401,8 @@ export async function exportSystemd(
   });
   const { written, removed } = await writeUnits(dir, app, units);
   for (const path of removed) io.stdout.write(`removed ${path}\n`);
-  for (const path of written) io.stdout.write(`wrote ${path}\n`);
+  for (const path of written) {
+    const note = path.endsWith('.env') ? ' (mode 0600: it holds the values of the env files)' : '';
+    io.stdout.write(`wrote ${path}${note}\n`);
+  }
 }

@@ -1,14 +1,16 @@
 /**
- * Health endpoints for orchestrators: `/livez` and `/readyz` over HTTP.
+ * Health endpoints for orchestrators: `/livez`, `/readyz` and `/metrics` over HTTP.
  *
  * Liveness says the root actor has not stopped or failed; readiness says every supervisor,
  * group and child in the tree is running (none backing off or stopping). Kubernetes probes,
- * load balancers and systemd watchdogs read them. The server listens on loopback by default.
+ * load balancers and systemd watchdogs read them; Prometheus scrapes `/metrics`. The server
+ * listens on loopback by default.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AnyActorRef } from 'xstate';
 import { checkOptions, invalidOption } from '../policy/options.js';
 import { describeTree, isTreeReady, type TreeNode } from '../tree.js';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { listen } from './ports.js';
 
 /** Options of {@link startHealthServer}. */
@@ -36,12 +38,15 @@ export interface HealthEntry {
 }
 
 /**
- * Serves `/livez` and `/readyz` for the tree under `actor`.
+ * Serves `/livez`, `/readyz` and `/metrics` for the tree under `actor`.
  *
  * - `GET /livez`: 200 while the root actor is active; 503 once it has stopped or failed.
  * - `GET /readyz`: 200 when every node of the tree is running; 503 while any is backing off,
  *   stopping, stopped or failed. The JSON body lists each node's path and state, nothing else
  *   (no context, input, error message or environment).
+ * - `GET /metrics`: 200 with the tree's numbers in the Prometheus text format (see
+ *   {@link renderMetrics}): restarts, up, ready, failures in a row, backoff delay and dropped
+ *   messages, one series per supervised child labelled by its path.
  * - A port in use rejects with a `ListenError` whose message says so in one line.
  *
  * @example
@@ -51,6 +56,8 @@ export interface HealthEntry {
  * const health = await startHealthServer(actor, { port: 8081 });
  * // curl http://127.0.0.1:8081/readyz
  * // {"ready":true,"children":[{"path":"app","state":"running"},{"path":"app/api","state":"running"}]}
+ * // curl http://127.0.0.1:8081/metrics
+ * // xstate_supervisor_child_restarts_total{path="app/api"} 0 …
  * await health.close();
  * ```
  */
@@ -141,7 +148,17 @@ function respond(actor: AnyActorRef, request: IncomingMessage, response: ServerR
     });
     return;
   }
-  send(response, 404, { error: `no such endpoint: ${path}; try /livez or /readyz` });
+  if (path === '/metrics') {
+    const text = renderMetrics(describeTree(actor));
+    response.writeHead(200, {
+      'content-type': METRICS_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
+    response.end(request.method === 'HEAD' ? undefined : text);
+    return;
+  }
+  send(response, 404, { error: `no such endpoint: ${path}; try /livez, /readyz or /metrics` });
 }
 
 function send(

@@ -58,7 +58,10 @@ export interface RunMainOptions<TLogic extends AnyActorLogic>
    * `@statelyai/inspect`); an inspection observer or function is passed to `createActor` as is.
    */
   inspect?: ActorOptions<TLogic>['inspect'] | true | InspectorOptions;
-  /** Serves `/livez` and `/readyz` for the tree while it runs. Default: no server. */
+  /**
+   * Serves `/livez`, `/readyz` and `/metrics` (Prometheus) for the tree while it runs. Default:
+   * no server. See {@link startHealthServer}.
+   */
   health?: HealthServerOptions;
   /**
    * How lifecycle events of the whole tree are logged. Default: one readable line per event on
@@ -285,7 +288,7 @@ async function startAndRun<TLogic extends AnyActorLogic>(
     if (health !== undefined) {
       healthServer = await startHealthServer(actor, health);
       stderr.write(
-        `${name}: health endpoints on ${healthServer.url}/livez and ${healthServer.url}/readyz\n`,
+        `${name}: health endpoints on ${healthServer.url}/livez, ${healthServer.url}/readyz and ${healthServer.url}/metrics\n`,
       );
     }
     return await run(actor, name, signalMap, stderr, onSnapshot, onStart);

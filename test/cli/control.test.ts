@@ -52,7 +52,7 @@ describe.concurrent('control from another terminal', { timeout: 60_000 }, () => 
   test('xsup status shows each instance running with its pid and port; the socket is 0600 and gone after the run', async (context) => {
     const { expect } = context;
     const { dir, procfile } = await project(`web: ${worker()}\nclock: ${worker()}\n`);
-    const run = start(context, ['start', '-m', 'web=2', procfile]);
+    const run = start(context, ['start', '-m', 'web=2,clock=1', procfile]);
     const [web1] = await run.waitLines(/^web\.1 \| ready pid=(\d+)$/);
     const [web2] = await run.waitLines(/^web\.2 \| ready pid=(\d+)$/);
     const [clock] = await run.waitLines(/^clock \| ready pid=(\d+)$/);

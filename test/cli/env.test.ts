@@ -37,6 +37,56 @@ describe('parseEnvFile', () => {
     });
   });
 
+  test('reads a quoted value over several lines up to its closing quote: godotenv quoted.env J–M', () => {
+    const text = [
+      "OPTION_J='line 1",
+      "line 2'",
+      "OPTION_K='line one",
+      "this is \\'quoted\\'",
+      "one more line'",
+      'OPTION_L="line 1',
+      'line 2"',
+      'OPTION_M="line one',
+      'this is \\"quoted\\"',
+      'one more line"',
+      'AFTER=1',
+    ].join('\n');
+    expect(parseEnvFile(text, '.env').map((entry) => [entry.key, entry.value, entry.line])).toEqual(
+      [
+        ['OPTION_J', 'line 1\nline 2', 1],
+        ['OPTION_K', "line one\nthis is \\'quoted\\'\none more line", 3],
+        ['OPTION_L', 'line 1\nline 2', 6],
+        ['OPTION_M', 'line one\nthis is "quoted"\none more line', 8],
+        ['AFTER', '1', 11],
+      ],
+    );
+  });
+
+  test('reads a line break inside double quotes as godotenv TestVariableStringValueSeparator does', () => {
+    expect(
+      values(
+        'TEST_URLS="stratum+tcp://stratum.antpool.com:3333\nstratum+tcp://stratum.antpool.com:443"',
+      ),
+    ).toEqual({
+      TEST_URLS: 'stratum+tcp://stratum.antpool.com:3333\nstratum+tcp://stratum.antpool.com:443',
+    });
+  });
+
+  test('reads a PEM key spread over lines, CRLF line ends as LF, a comment after the closing quote', () => {
+    const pem = [
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+      '-----END PRIVATE KEY-----',
+    ];
+    const text = `# keys\r\nexport TLS_KEY="${pem.join('\r\n')}" # the key\r\nNEXT=2\r\n`;
+    expect(parseEnvFile(text, '.env')).toEqual([
+      { key: 'TLS_KEY', value: pem.join('\n'), file: '.env', line: 2 },
+      { key: 'NEXT', value: '2', file: '.env', line: 5 },
+    ]);
+    // Whitespace at the ends of inner lines is the value's.
+    expect(values('A="x  \n  y"\n')).toEqual({ A: 'x  \n  y' });
+  });
+
   test('gives each variable its line, and keeps a key set twice in order (the later wins)', () => {
     expect(parseEnvFile('A=1\n\nA=2\n', 'app.env')).toEqual([
       { key: 'A', value: '1', file: 'app.env', line: 1 },
@@ -50,10 +100,17 @@ describe('parseEnvFile', () => {
     ['a space in the name', 'MY KEY=hunter2\n', 1, 'expected KEY=value'],
     [
       'an unclosed quote',
-      'A=1\nB=2\nPASSWORD="hunter2\n',
+      'A=1\nB=2\nPASSWORD="hunter2\nC=3\n',
       3,
-      'the value of PASSWORD opens a " quote',
+      'the value of PASSWORD opens a " quote that is not closed before the end of the file',
     ],
+    [
+      'text after a closing quote lines later',
+      "A=1\nPASSWORD='hunter2\nhunter3' trailing\n",
+      2,
+      'the value of PASSWORD has text after its closing',
+    ],
+    ['a NUL byte in a value', 'A=1\nTOKEN="hunter2\0"\n', 2, 'the value of TOKEN holds a NUL byte'],
     [
       'text after the closing quote',
       "PASSWORD='hunter2' trailing\n",

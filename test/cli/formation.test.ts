@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   basePort,
+  instanceEnv,
   parseFormation,
   planInstances,
   splitStartArgs,
@@ -19,6 +20,53 @@ describe('formation', () => {
       ['web', 3],
       ['worker', 0],
     ]);
+    expect(parseFormation('web=2').all).toBeUndefined();
+  });
+
+  test('runs only the processes the formation names, as foreman and node-foreman do; all=N sets the others', () => {
+    const plan = (text: string) =>
+      summary(planInstances(entries, { procfile: 'P', formation: parseFormation(text) }));
+    expect(plan('web=2')).toEqual(['web.1:5000', 'web.2:5001']);
+    expect(plan('web=2,worker=1')).toEqual(['web.1:5000', 'web.2:5001', 'worker:5100']);
+    expect(plan('all=1,web=2')).toEqual(['web.1:5000', 'web.2:5001', 'worker:5100', 'clock:5200']);
+    expect(plan('all=2,clock=0')).toEqual([
+      'web.1:5000',
+      'web.2:5001',
+      'worker.1:5100',
+      'worker.2:5101',
+    ]);
+    // Without -m: one of each.
+    expect(summary(planInstances(entries, { procfile: 'P' }))).toEqual([
+      'web:5000',
+      'worker:5100',
+      'clock:5200',
+    ]);
+  });
+
+  test('a process named on the command line runs once unless the formation says otherwise', () => {
+    const plan = (names: string[], text: string) =>
+      summary(planInstances(entries, { procfile: 'P', names, formation: parseFormation(text) }));
+    expect(plan(['web', 'clock'], 'web=2')).toEqual(['web.1:5000', 'web.2:5001', 'clock:5200']);
+    expect(plan(['clock'], 'all=3')).toEqual(['clock.1:5200', 'clock.2:5201', 'clock.3:5202']);
+    expect(plan(['worker'], 'web=2')).toEqual(['worker:5100']);
+    expect(() => plan(['worker'], 'worker=0')).toThrow('P: nothing to run');
+  });
+
+  test('PS is the process name and instance number, web.1 also for a single instance, as foreman sets it', () => {
+    const instances = planInstances(entries, {
+      procfile: 'P',
+      formation: parseFormation('web=2,clock=1'),
+    });
+    expect(instances.map((instance) => [instance.name, instance.ps])).toEqual([
+      ['web.1', 'web.1'],
+      ['web.2', 'web.2'],
+      ['clock', 'clock.1'],
+    ]);
+    expect(instanceEnv(instances[2]!, { A: '1', PORT: '1', PS: 'x' })).toEqual({
+      A: '1',
+      PORT: '5200',
+      PS: 'clock.1',
+    });
   });
 
   test.each([
@@ -34,7 +82,7 @@ describe('formation', () => {
   test('names instances web.1, web.2 when there are several; zero leaves a process out', () => {
     expect(
       summary(
-        planInstances(entries, { procfile: 'P', formation: parseFormation('web=2,clock=0') }),
+        planInstances(entries, { procfile: 'P', formation: parseFormation('all=1,web=2,clock=0') }),
       ),
     ).toEqual(['web.1:5000', 'web.2:5001', 'worker:5100']);
   });

@@ -37,20 +37,22 @@ function start(
 }
 
 /** A Procfile command that prints what it got, then runs the worker fixture. */
-const reporter = `echo "PORT=$PORT GREETING=$GREETING SECRET=\${SECRET:+set}" && ${worker()}`;
+const reporter = `echo "PORT=$PORT PS=$PS GREETING=$GREETING SECRET=\${SECRET:+set}" && ${worker()}`;
 
 describe.concurrent('xsup start: env files, ports, formation, timestamps', () => {
-  test('loads .env beside the Procfile; later --env files win; the environment loses; PORT by index and instance', async (context) => {
+  test('loads .env beside the Procfile; later --env files win; the environment loses; PORT by index and instance, PS the instance', async (context) => {
     const { expect } = context;
     const dir = await project({
       Procfile: `web: ${reporter}\nworker: ${reporter}\n`,
-      '.env': '# defaults\nexport GREETING="hello world" # friendly\nSECRET=hunter2\n',
+      '.env': '# defaults\nexport GREETING="hello world" # friendly\nSECRET=hunter2\nPS=file\n',
       'local.env': "GREETING='hi there'\n",
     });
     const procfile = join(dir, 'Procfile');
 
     // Default: .env beside the Procfile wins over the environment; PORT from 5000.
-    const plain = start(context, ['start', '-m', 'web=2', procfile], { GREETING: 'from env' });
+    const plain = start(context, ['start', '-m', 'web=2,worker=1', procfile], {
+      GREETING: 'from env',
+    });
     await plain.waitLines(/ ready pid=\d+$/, 3);
     expect(
       plain
@@ -58,9 +60,9 @@ describe.concurrent('xsup start: env files, ports, formation, timestamps', () =>
         .filter((line) => line.includes('PORT='))
         .sort(),
     ).toEqual([
-      'web.1  | PORT=5000 GREETING=hello world SECRET=set',
-      'web.2  | PORT=5001 GREETING=hello world SECRET=set',
-      'worker | PORT=5100 GREETING=hello world SECRET=set',
+      'web.1  | PORT=5000 PS=web.1 GREETING=hello world SECRET=set',
+      'web.2  | PORT=5001 PS=web.2 GREETING=hello world SECRET=set',
+      'worker | PORT=5100 PS=worker.1 GREETING=hello world SECRET=set',
     ]);
 
     // Several files: the later wins; -p sets the base port.
@@ -81,8 +83,8 @@ describe.concurrent('xsup start: env files, ports, formation, timestamps', () =>
         .filter((line) => line.includes('PORT='))
         .sort(),
     ).toEqual([
-      'web    | PORT=6000 GREETING=hi there SECRET=set',
-      'worker | PORT=6100 GREETING=hi there SECRET=set',
+      'web    | PORT=6000 PS=web.1 GREETING=hi there SECRET=set',
+      'worker | PORT=6100 PS=worker.1 GREETING=hi there SECRET=set',
     ]);
 
     // --no-env: only the environment, whose PORT is the base.
@@ -97,8 +99,8 @@ describe.concurrent('xsup start: env files, ports, formation, timestamps', () =>
         .filter((line) => line.includes('PORT='))
         .sort(),
     ).toEqual([
-      'web    | PORT=7000 GREETING=from env SECRET=',
-      'worker | PORT=7100 GREETING=from env SECRET=',
+      'web    | PORT=7000 PS=web.1 GREETING=from env SECRET=',
+      'worker | PORT=7100 PS=worker.1 GREETING=from env SECRET=',
     ]);
 
     // `xsup status` names the processes, never a value of the env files.
@@ -126,7 +128,7 @@ describe.concurrent('xsup start: env files, ports, formation, timestamps', () =>
     expect(exit).toEqual({ code: 2, signal: null });
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      `xsup: ${join(dir, '.env')}:3: the value of API_KEY opens a " quote that is not closed on the same line\n`,
+      `xsup: ${join(dir, '.env')}:3: the value of API_KEY opens a " quote that is not closed before the end of the file\n`,
     );
     const missing = await xsupOnce(['start', '-e', join(dir, 'nope.env'), join(dir, 'Procfile')]);
     expect(missing.exit.code).toBe(2);
@@ -153,12 +155,12 @@ describe.concurrent('xsup start: env files, ports, formation, timestamps', () =>
     expect(stdout).toBe('');
   });
 
-  test('-m with zero leaves a process out, and -t puts the local time before every line', async (context) => {
+  test('-m runs only the processes it names, as foreman does, and -t puts the local time before every line', async (context) => {
     const { expect } = context;
     const dir = await project({
       Procfile: `web: ${worker()}\nworker: ${worker()}\nclock: ${worker()}\n`,
     });
-    const run = start(context, ['start', '-t', '-m', 'all=0,worker=2', join(dir, 'Procfile')]);
+    const run = start(context, ['start', '-t', '-m', 'worker=2', join(dir, 'Procfile')]);
     await run.waitLines(/ ready pid=\d+$/, 2);
     run.signal('SIGTERM');
     expect(await run.finished()).toEqual({ code: 0, signal: null });

@@ -24,6 +24,7 @@ const instance = (name: string, index: number): Instance => ({
   index,
   instance: 1,
   port: 5000 + 100 * index,
+  ps: `${name}.1`,
 });
 
 function setup() {

@@ -249,7 +249,7 @@ describe.concurrent('xsup start', () => {
     const file = await procfile(`w: ${worker()}\n`);
     const run = xsup(context, ['start', '--health=0', file]);
     const [, url] = await run.waitLine(
-      /^xsup: health endpoints on (http:\/\/127\.0\.0\.1:\d+)\/livez and \S+\/readyz$/,
+      /^xsup: health endpoints on (http:\/\/127\.0\.0\.1:\d+)\/livez, \S+\/readyz and \S+\/metrics$/,
       'stderr',
     );
     await run.waitLine(/^w {4}\| ready pid=\d+$/);

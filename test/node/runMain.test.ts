@@ -309,7 +309,7 @@ describe('runMain observability options', () => {
     });
   });
 
-  it('serves health endpoints while the tree runs and closes them after', async () => {
+  it('serves health endpoints and metrics while the tree runs and closes them after', async () => {
     const stderr = collector();
     let url = '';
     const exit = runMain(createSupervisor(idle, { id: 'app' }), {
@@ -321,8 +321,14 @@ describe('runMain observability options', () => {
       /health endpoints on (http:\/\/[^/\s]+)\/livez/.test(stderr.text()),
     );
     url = /health endpoints on (http:\/\/[^/\s]+)\/livez/.exec(stderr.text())![1]!;
+    expect(stderr.text()).toBe(
+      `app: health endpoints on ${url}/livez, ${url}/readyz and ${url}/metrics\n`,
+    );
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('\nxstate_supervisor_child_up{path="app/child"} 1\n');
     process.emit('SIGTERM');
     expect(await exit).toBe(0);
     await expect(fetch(`${url}/livez`)).rejects.toThrow();
