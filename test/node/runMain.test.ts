@@ -328,7 +328,7 @@ describe('runMain observability options', () => {
     expect(ready.status).toBe(200);
     const metrics = await fetch(`${url}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('\nxstate_supervisor_child_up{path="app/child"} 1\n');
+    expect(await metrics.text()).toContain('\nxstate_supervisor_child_up{path="app/app"} 1\n');
     process.emit('SIGTERM');
     expect(await exit).toBe(0);
     await expect(fetch(`${url}/livez`)).rejects.toThrow();
