@@ -18,15 +18,22 @@ import type {
   Snapshot,
 } from 'xstate';
 import { toError } from '../errors.js';
+import { eventType, guardLeaf, postInternal, takeInternal } from './internalEvents.js';
 import { CHILD_DROPPED, registerLedger } from './ledger.js';
 import { markShutdownAware } from './shutdownAware.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
 type AnyActorSystem = ActorSystem<any>;
 
-/** Internal event: the process's promise resolved. */
+/**
+ * Internal event: the process's promise resolved. Honoured only as the very event the run posted
+ * to itself; one of the same type sent by anybody else is dropped.
+ */
 export const PROCESS_RESOLVE = 'xstate.process.resolve';
-/** Internal event: the process's promise rejected (or a handler failed). */
+/**
+ * Internal event: the process's promise rejected (or a handler failed). Honoured only as the very
+ * event the run posted to itself; one of the same type sent by anybody else is dropped.
+ */
 export const PROCESS_REJECT = 'xstate.process.reject';
 /** How many early messages of one kind are kept until a handler is registered. */
 export const MAX_BUFFERED_MESSAGES = 1000;
@@ -147,24 +154,29 @@ export function fromProcess<
     transition(snapshot, event, scope) {
       if (snapshot.status !== 'active') return snapshot;
       const runtime = runtimes.get(scope.self);
-      switch (event.type) {
-        case PROCESS_RESOLVE:
-          runtimes.delete(scope.self);
-          return {
-            ...snapshot,
-            status: 'done',
-            output: (event as unknown as { output: TOutput }).output,
-            input: undefined,
-          };
-        case PROCESS_REJECT:
-          runtime?.controller.abort(ABORTED);
-          runtimes.delete(scope.self);
-          return {
-            ...snapshot,
-            status: 'error',
-            error: (event as { error?: unknown }).error,
-            input: undefined,
-          };
+      // The run's own internal events are the very objects it posted; nothing else is one.
+      const own = takeInternal(scope.self, event);
+      if (own?.type === PROCESS_RESOLVE) {
+        runtimes.delete(scope.self);
+        return {
+          ...snapshot,
+          status: 'done',
+          output: (own as unknown as { output: TOutput }).output,
+          input: undefined,
+        };
+      }
+      if (own?.type === PROCESS_REJECT) {
+        runtime?.controller.abort(ABORTED);
+        runtimes.delete(scope.self);
+        return {
+          ...snapshot,
+          status: 'error',
+          error: (own as { error?: unknown }).error,
+          input: undefined,
+        };
+      }
+      const type = eventType(event);
+      switch (type) {
         case 'xstate.stop':
           runtime?.controller.abort(ABORTED);
           runtimes.delete(scope.self);
@@ -173,8 +185,9 @@ export function fromProcess<
           runtime?.controller.abort(ABORTED);
           return snapshot;
         default: {
-          if (!runtime || event.type.startsWith('xstate.')) return snapshot;
-          const isReload = event.type === 'reload';
+          // Malformed, or reserved: XState's and the library's internal events are not messages.
+          if (!runtime || type === '' || type.startsWith('xstate.')) return snapshot;
+          const isReload = type === 'reload';
           const handlers = isReload ? runtime.reloadHandlers : runtime.messageHandlers;
           if (handlers.size === 0) {
             const pending = isReload ? runtime.pendingReloads : runtime.pendingMessages;
@@ -254,23 +267,27 @@ export function fromProcess<
       Promise.resolve(result).then(
         (output) => {
           if (self.getSnapshot().status !== 'active') return;
-          self.send({ type: PROCESS_RESOLVE, output } as EventObject);
+          postInternal(self, { type: PROCESS_RESOLVE, output } as EventObject);
         },
         (error: unknown) => reject(self, toError(error)),
       );
     },
-    getInitialSnapshot(_scope, input) {
+    getInitialSnapshot(scope, input) {
+      guardLeaf(scope?.self);
       return { status: 'active', output: undefined, error: undefined, input };
     },
     getPersistedSnapshot: (snapshot) => snapshot,
-    restoreSnapshot: (snapshot) => snapshot as ProcessSnapshot<TOutput, TInput>,
+    restoreSnapshot(snapshot, scope) {
+      guardLeaf(scope?.self);
+      return snapshot as ProcessSnapshot<TOutput, TInput>;
+    },
   };
   return markShutdownAware(logic);
 }
 
 function reject(self: AnyActorRef, error: unknown): void {
   if (self.getSnapshot().status !== 'active') return;
-  self.send({ type: PROCESS_REJECT, error } as EventObject);
+  postInternal(self, { type: PROCESS_REJECT, error } as EventObject);
 }
 
 /** Calls each handler; returns the error of a handler that threw, and watches async ones. */
