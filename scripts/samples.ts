@@ -27,6 +27,7 @@ export const SAMPLE_PAGES: readonly string[] = [
   'docs/testing.md',
   'docs/persistence.md',
   'docs/types.md',
+  'docs/process.md',
 ];
 
 const MARKER = /<!-- sample:([^:>]+):start -->([\s\S]*?)<!-- sample:\1:end -->/g;
