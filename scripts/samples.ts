@@ -28,6 +28,7 @@ export const SAMPLE_PAGES: readonly string[] = [
   'docs/persistence.md',
   'docs/types.md',
   'docs/react.md',
+  'docs/process.md',
 ];
 
 const MARKER = /<!-- sample:([^:>]+):start -->([\s\S]*?)<!-- sample:\1:end -->/g;

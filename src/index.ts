@@ -15,6 +15,8 @@ export {
   type ProcessActorLogic,
   type ProcessActorRef,
   type ProcessContext,
+  type ProcessControlEvent,
+  type ProcessEvent,
   type ProcessMessageHandler,
   type ProcessSnapshot,
 } from './actors/fromProcess.js';

@@ -16,6 +16,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from 'xstate';
+import { eventType, guardLeaf, postInternal, takeInternal } from '../actors/internalEvents.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
 import { wantsEmitted } from '../runtime/relay.js';
 import { ChildProcessError, exitError, spawnError } from './childProcessError.js';
@@ -44,6 +45,12 @@ export { MAX_LINE_LENGTH } from './lines.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
 type AnyActorSystem = ActorSystem<any>;
+
+/*
+ * The internal events below are honoured only as the very events the actor's logic posted to
+ * itself (see `internalEvents.ts`): ones of the same type sent by anybody else are dropped, so a
+ * stranger can neither end the actor while its process runs nor change its pid.
+ */
 
 /** Internal event: the process was spawned and has a pid. */
 export const CHILD_PROCESS_SPAWNED = 'xstate.childProcess.spawned';
@@ -181,19 +188,23 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
     transition(snapshot, event, scope) {
       if (snapshot.status !== 'active') return snapshot;
       const runtime = runtimes.get(scope.self);
-      switch (event.type) {
+      // Its own internal events are the very objects it posted; nothing else is one.
+      const own = takeInternal(scope.self, event);
+      switch (own?.type) {
         case CHILD_PROCESS_SPAWNED:
-          return { ...snapshot, pid: (event as unknown as { pid: number }).pid };
+          return { ...snapshot, pid: (own as unknown as { pid: number }).pid };
         case CHILD_PROCESS_EXITED:
           runtimes.delete(scope.self);
           return {
             ...snapshot,
             status: 'done',
-            output: (event as unknown as { output: ChildProcessOutput }).output,
+            output: (own as unknown as { output: ChildProcessOutput }).output,
           };
         case CHILD_PROCESS_FAILED:
           runtimes.delete(scope.self);
-          return { ...snapshot, status: 'error', error: (event as { error?: unknown }).error };
+          return { ...snapshot, status: 'error', error: (own as { error?: unknown }).error };
+      }
+      switch (eventType(event)) {
         case 'xstate.stop':
           if (runtime) {
             runtime.stopped = true;
@@ -217,7 +228,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
     start(snapshot, { self, emit }) {
       if (snapshot.status !== 'active') return;
       const fail = (error: ChildProcessError) =>
-        self.send({ type: CHILD_PROCESS_FAILED, error } as EventObject);
+        postInternal(self, { type: CHILD_PROCESS_FAILED, error });
       let child: ChildProcess;
       try {
         // Through a shell, the command line is rewritten so that signals reach the program.
@@ -258,7 +269,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       };
       runtimes.set(self, runtime);
       trackGroup(pid);
-      self.send({ type: CHILD_PROCESS_SPAWNED, pid } as EventObject);
+      postInternal(self, { type: CHILD_PROCESS_SPAWNED, pid });
 
       const prefix = Buffer.from(settings.prefix);
       const listening = hasOutputListeners(self);
@@ -289,7 +300,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
         if (runtime.stopped) return;
         const result = outcome(settings, runtime);
         if (result instanceof ChildProcessError) fail(result);
-        else self.send({ type: CHILD_PROCESS_EXITED, output: result } as EventObject);
+        else postInternal(self, { type: CHILD_PROCESS_EXITED, output: result });
       };
       // The result is delivered once the main process has exited, its group is empty and the
       // output pipes are closed (or had a moment to drain), so the last lines are in.
@@ -334,7 +345,8 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
         // kill) leave the process to end on its own.
       });
     },
-    getInitialSnapshot() {
+    getInitialSnapshot(scope) {
+      guardLeaf(scope?.self);
       return {
         status: 'active',
         output: undefined,
@@ -344,7 +356,10 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       };
     },
     getPersistedSnapshot: (snapshot) => snapshot,
-    restoreSnapshot: (snapshot) => snapshot as ChildProcessSnapshot,
+    restoreSnapshot(snapshot, scope) {
+      guardLeaf(scope?.self);
+      return snapshot as ChildProcessSnapshot;
+    },
   };
   return markShutdownAware(logic);
 }

@@ -14,6 +14,7 @@ import type {
   EventObject,
   Snapshot,
 } from 'xstate';
+import { eventType, guardLeaf, postInternal, takeInternal } from '../actors/internalEvents.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
 import { checkOneOf, checkOptions, invalidOption } from '../policy/options.js';
 import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap } from './signals.js';
@@ -21,7 +22,11 @@ import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap } from './signals.js'
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
 type AnyActorSystem = ActorSystem<any>;
 
-/** Internal event: a signal arrived. */
+/**
+ * Internal event: a signal arrived. Honoured only as the very event the actor's own signal
+ * listener posted; one of the same type sent by anybody else is dropped, so no stranger can make
+ * it send `shutdown` or `reload` on.
+ */
 export const SIGNAL_RECEIVED = 'xstate.signals.received';
 
 /** Options of {@link fromSignals}. */
@@ -141,9 +146,12 @@ export function fromSignals(options: SignalsOptions = {}): SignalsActorLogic {
     config: signalMap,
     transition(snapshot, event, scope) {
       if (snapshot.status !== 'active') return snapshot;
-      switch (event.type) {
+      // Its own internal events are the very objects its listeners posted; nothing else is one.
+      const own = takeInternal(scope.self, event);
+      switch (own ? own.type : eventType(event)) {
         case SIGNAL_RECEIVED: {
-          const signal = (event as unknown as { signal: NodeJS.Signals }).signal;
+          if (!own) return snapshot;
+          const signal = (own as unknown as { signal: NodeJS.Signals }).signal;
           const template = signalMap.get(signal);
           if (!template) return snapshot;
           const sent: SignalEvent = { ...template, signal };
@@ -181,7 +189,7 @@ export function fromSignals(options: SignalsOptions = {}): SignalsActorLogic {
       if (snapshot.status !== 'active') return;
       const handlers: Array<[NodeJS.Signals, () => void]> = [];
       for (const signal of signalMap.keys()) {
-        const handler = () => self.send({ type: SIGNAL_RECEIVED, signal } as EventObject);
+        const handler = () => postInternal(self, { type: SIGNAL_RECEIVED, signal });
         process.on(signal, handler);
         handlers.push([signal, handler]);
       }
@@ -189,7 +197,8 @@ export function fromSignals(options: SignalsOptions = {}): SignalsActorLogic {
         for (const [signal, handler] of handlers) process.off(signal, handler);
       });
     },
-    getInitialSnapshot() {
+    getInitialSnapshot(scope) {
+      guardLeaf(scope?.self);
       return {
         status: 'active',
         output: undefined,
@@ -200,7 +209,10 @@ export function fromSignals(options: SignalsOptions = {}): SignalsActorLogic {
       };
     },
     getPersistedSnapshot: (snapshot) => snapshot,
-    restoreSnapshot: (snapshot) => snapshot as SignalsSnapshot,
+    restoreSnapshot(snapshot, scope) {
+      guardLeaf(scope?.self);
+      return snapshot as SignalsSnapshot;
+    },
   };
   return markShutdownAware(logic);
 }

@@ -7,10 +7,14 @@
  * one due timer at a time and lets the event loop settle after each, so a timer scheduled by
  * something that fired is placed (and fired) at its own time, as it would be in real time.
  *
- * It uses only `SimulatedClock`'s public API (`setTimeout`, `clearTimeout`, `set`, `now`, the
- * methods XState's scheduler calls on any `Clock`): it overrides `setTimeout` and `clearTimeout`
- * to keep its own list of pending timers and their due times, and calls `set` with each due time
- * in turn. It never reads `SimulatedClock`'s private fields.
+ * It keeps its timers itself, each with its due time (`now() + timeout`, computed once when the
+ * timer is set), and fires a timer when the clock reaches that time. `SimulatedClock` instead
+ * compares `now - start >= timeout` on every flush, and in floating point that difference can
+ * land just below the timeout when the clock is set to exactly `start + timeout` (set at
+ * 60,000.37 ms, a timer of 81.3871 ms is due at 60,081.7571, yet 60,081.7571 − 60,000.37 is
+ * 81.38709999999992): such a timer would never fire at its due time. So `TestClock` overrides
+ * the methods XState's scheduler and tests call (`setTimeout`, `clearTimeout`, `set`,
+ * `increment`) and uses `SimulatedClock` only for `now()`; it never reads its private fields.
  */
 import { type InspectionEvent, SimulatedClock } from 'xstate';
 
@@ -39,6 +43,13 @@ function nextTurn(): Promise<void> {
   });
 }
 
+/** A pending timer of a {@link TestClock}. */
+interface Timer {
+  /** When it fires: the time it was set plus its timeout, computed once. */
+  due: number;
+  fn: () => void;
+}
+
 /**
  * A `SimulatedClock` for tests: `advance(ms)` moves time forward, firing every timer at its own
  * time and letting each microtask, event and timer that causes settle before the next.
@@ -65,8 +76,11 @@ function nextTurn(): Promise<void> {
  * ```
  */
 export class TestClock extends SimulatedClock {
-  /** Pending timers: id → due time. */
-  readonly #due = new Map<number, number>();
+  /** Pending timers by id, in the order they were set: due time and callback. */
+  readonly #timers = new Map<number, Timer>();
+  #nextId = 0;
+  /** Timers are being fired: a `set` from inside one only moves the time. */
+  #firing = false;
   /** Counts timers set and cleared and actor events seen, so `settle` can tell a quiet turn. */
   #activity = 0;
 
@@ -78,32 +92,85 @@ export class TestClock extends SimulatedClock {
     this.#activity++;
   };
 
-  override setTimeout(fn: () => void, timeout: number): number {
+  // biome-ignore lint/suspicious/noExplicitAny: the signature of SimulatedClock.setTimeout
+  override setTimeout(fn: (...args: any[]) => void, timeout: number): number {
     this.#activity++;
-    const id: number = super.setTimeout(() => {
-      this.#due.delete(id);
-      fn();
-    }, timeout);
-    this.#due.set(id, this.now() + timeout);
+    const id = this.#nextId++;
+    this.#timers.set(id, { due: this.now() + timeout, fn });
     return id;
   }
 
   override clearTimeout(id: number): void {
     this.#activity++;
-    this.#due.delete(id);
-    super.clearTimeout(id);
+    this.#timers.delete(id);
+  }
+
+  /**
+   * Sets the time (never back) and fires, synchronously, every timer that was pending and is due
+   * by then, earliest first (timers due at the same time in the order they were set). A timer
+   * set meanwhile, by one that fired, waits for the next `set` (`advance` makes one for it at its
+   * due time), so a timer that sets itself again at once cannot make `set` run forever.
+   */
+  override set(time: number): void {
+    super.set(time);
+    this.#fireDue();
+  }
+
+  /** Moves the time `ms` forward, firing what is due by then (see {@link TestClock.set}). */
+  override increment(ms: number): void {
+    this.set(this.now() + ms);
+  }
+
+  #fireDue(): void {
+    // A `set` from inside a timer only moves the time; the loop below fires what became due.
+    if (this.#firing) return;
+    this.#firing = true;
+    // Ids grow: the timers pending now are those with a smaller id than the next one.
+    const pendingBefore = this.#nextId;
+    try {
+      for (;;) {
+        const now = this.now();
+        let next: [number, Timer] | undefined;
+        for (const entry of this.#timers) {
+          const [id, { due }] = entry;
+          if (id >= pendingBefore) break;
+          if (due <= now && (next === undefined || due < next[1].due)) next = entry;
+        }
+        if (next === undefined) return;
+        this.#timers.delete(next[0]);
+        next[1].fn();
+      }
+    } finally {
+      this.#firing = false;
+    }
   }
 
   /** How many timers are pending. */
   get pendingTimers(): number {
-    return this.#due.size;
+    return this.#timers.size;
   }
 
-  /** Milliseconds from now until the next pending timer is due, or `undefined` when none is. */
+  /**
+   * Milliseconds from now until the next pending timer is due, or `undefined` when none is:
+   * `advance(nextTimerIn())` reaches it (the difference is rounded up where `now() + ms` would
+   * fall short of the due time in floating point).
+   */
   nextTimerIn(): number | undefined {
+    const due = this.#nextDue();
+    if (due === undefined) return undefined;
+    const now = this.now();
+    let ms = Math.max(0, due - now);
+    // The gap left is exact (the two are close) and at least one step of `ms`: a step or two.
+    for (let step = 0; now + ms < due && step < 64; step++) ms += due - (now + ms);
+    return ms;
+  }
+
+  /** The due time of the next pending timer, or `undefined` when none is. */
+  #nextDue(): number | undefined {
     let due: number | undefined;
-    for (const at of this.#due.values()) if (due === undefined || at < due) due = at;
-    return due === undefined ? undefined : Math.max(0, due - this.now());
+    for (const timer of this.#timers.values())
+      if (due === undefined || timer.due < due) due = timer.due;
+    return due;
   }
 
   /**
@@ -136,33 +203,38 @@ export class TestClock extends SimulatedClock {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
       throw new TypeError(`TestClock.advance: ms must be a finite number, 0 or more; got ${ms}`);
     }
-    const target = this.now() + ms;
+    await this.#advanceTo(this.now() + ms, `+${ms} ms`);
+  }
+
+  /**
+   * Moves time to the next pending timer's due time and fires it (with every other timer due
+   * then), settling afterwards. Returns the milliseconds moved, or `undefined` (and does not
+   * move) when no timer is pending.
+   */
+  async advanceToNextTimer(): Promise<number | undefined> {
+    await this.settle();
+    const due = this.#nextDue();
+    if (due === undefined) return undefined;
+    const ms = this.nextTimerIn()!;
+    await this.#advanceTo(Math.max(due, this.now()), `the timer due at ${due} ms`);
+    return ms;
+  }
+
+  async #advanceTo(target: number, what: string): Promise<void> {
     await this.settle();
     for (let fired = 0; ; fired++) {
       if (fired >= ADVANCE_MAX_TIMERS) {
         throw new Error(
-          `TestClock.advance: fired ${ADVANCE_MAX_TIMERS} timers without reaching +${ms} ms; a timer keeps rescheduling itself at once`,
+          `TestClock.advance: fired ${ADVANCE_MAX_TIMERS} timers without reaching ${what}; a timer keeps rescheduling itself at once`,
         );
       }
-      const next = this.nextTimerIn();
-      if (next === undefined || this.now() + next > target) break;
-      this.set(this.now() + next);
+      const due = this.#nextDue();
+      if (due === undefined || due > target) break;
+      // Exactly the due time (or now, for a timer set with a negative delay): it fires then.
+      this.set(Math.max(due, this.now()));
       await this.settle();
     }
     if (this.now() < target) this.set(target);
     await this.settle();
-  }
-
-  /**
-   * Moves time to the next pending timer and fires it (with every other timer due then),
-   * settling afterwards. Returns the milliseconds moved, or `undefined` (and does not move) when
-   * no timer is pending.
-   */
-  async advanceToNextTimer(): Promise<number | undefined> {
-    await this.settle();
-    const next = this.nextTimerIn();
-    if (next === undefined) return undefined;
-    await this.advance(next);
-    return next;
   }
 }

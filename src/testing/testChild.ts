@@ -15,13 +15,17 @@ import type {
   NonReducibleUnknown,
   Snapshot,
 } from 'xstate';
+import { eventType, guardLeaf, postInternal, takeInternal } from '../actors/internalEvents.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
 import { HEALTHY } from '../runtime/events.js';
 
 /** The event a child sends its parent to say it is healthy (see {@link RunPlan.start}). */
 export const HEALTHY_EVENT: typeof HEALTHY = HEALTHY;
 
-/** Internal events: the test ends a run or makes it report healthy. */
+/**
+ * Internal events: the test ends a run (through {@link TestRun}). Honoured only as the very
+ * events the test child posted to the run; ones of the same type sent by anybody else are dropped.
+ */
 export const TEST_CHILD_FAIL = 'xstate.testChild.fail';
 export const TEST_CHILD_COMPLETE = 'xstate.testChild.complete';
 export const TEST_CHILD_HEALTHY = 'xstate.testChild.healthy';
@@ -179,7 +183,7 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
   };
   const sendIfLive = (record: RunRecord, event: AnyEventObject) => {
     if (record.ending === null && record.actor.getSnapshot().status === 'active') {
-      record.actor.send(event);
+      postInternal(record.actor, event);
     }
   };
   const healthy = (record: RunRecord) => {
@@ -193,16 +197,21 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
       const record = byActor.get(scope.self);
       if (!record) return snapshot;
       const ended = { ...snapshot, input: undefined };
-      switch (event.type) {
+      // The test's own events are the very objects the test child posted; nothing else is one.
+      const own = takeInternal<AnyEventObject>(scope.self, event);
+      switch (own?.type) {
         case TEST_CHILD_FAIL:
           end(record, 'failed');
-          return { ...ended, status: 'error', error: event.error };
+          return { ...ended, status: 'error', error: own.error };
         case TEST_CHILD_COMPLETE:
           end(record, 'completed');
-          return { ...ended, status: 'done', output: event.output };
+          return { ...ended, status: 'done', output: own.output };
         case TEST_CHILD_FINISH:
           end(record, 'shut down');
-          return { ...ended, status: 'done', output: event.output };
+          return { ...ended, status: 'done', output: own.output };
+      }
+      const type = eventType(event);
+      switch (type) {
         case 'xstate.stop':
           end(record, 'stopped');
           return { ...ended, status: 'stopped' };
@@ -215,7 +224,7 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
           record.reloads++;
           return snapshot;
         default:
-          if (!event.type.startsWith('xstate.')) record.messages.push(event);
+          if (type !== '' && !type.startsWith('xstate.')) record.messages.push(event);
           return snapshot;
       }
     },
@@ -240,23 +249,28 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
       // Sent to itself during the start, a failure or completion ends the run before its start
       // returns, as a child that throws at once.
       if (plan.start === 'fail') {
-        self.send({
+        postInternal(self, {
           type: TEST_CHILD_FAIL,
           error: plan.error ?? new Error(`run ${number} failed`),
         });
       } else if (plan.start === 'complete') {
-        self.send({ type: TEST_CHILD_COMPLETE, output: plan.output ?? `run ${number} completed` });
+        postInternal(self, {
+          type: TEST_CHILD_COMPLETE,
+          output: plan.output ?? `run ${number} completed`,
+        });
       } else if (plan.start === 'healthy') {
         queueMicrotask(() => healthy(record));
       }
     },
-    getInitialSnapshot: (_scope, input) => ({
-      status: 'active',
-      output: undefined,
-      error: undefined,
-      input,
-    }),
+    getInitialSnapshot: (scope, input) => {
+      guardLeaf(scope?.self);
+      return { status: 'active', output: undefined, error: undefined, input };
+    },
     getPersistedSnapshot: (snapshot) => snapshot,
+    restoreSnapshot(snapshot, scope) {
+      guardLeaf(scope?.self);
+      return snapshot as TestChildSnapshot;
+    },
   };
 
   const views = new WeakMap<RunRecord, TestRun>();

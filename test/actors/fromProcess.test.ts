@@ -5,12 +5,21 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { type AnyActorRef, createActor, type EventObject } from 'xstate';
+import {
+  type AnyActorLogic,
+  type AnyActorRef,
+  createActor,
+  type EventObject,
+  type InspectionEvent,
+  setup,
+} from 'xstate';
 import { fromProcess, MAX_BUFFERED_MESSAGES } from '../../src/actors/fromProcess.js';
 import { idle } from '../../src/actors/idle.js';
 import { acceptsShutdown } from '../../src/actors/shutdownAware.js';
 import { ThrownValueError } from '../../src/errors.js';
-import { deferred, settle } from '../support/probe.js';
+import { createProcessGroup } from '../../src/machines/group.js';
+import { createSupervisor } from '../../src/machines/supervisor.js';
+import { deferred, hostedRuns, settle } from '../support/probe.js';
 
 /** Starts an actor, collecting the error it fails with instead of letting XState report it. */
 function start<T extends AnyActorRef>(actor: T): { actor: T; errors: unknown[] } {
@@ -452,6 +461,105 @@ describe('fromProcess', () => {
       await settle();
       expect(seen).toEqual([{ type: 'progress', pct: 50 }]);
     });
+  });
+});
+
+type Chat = { type: 'chat'; text: string };
+type Heard = { type: 'heard'; text: string };
+
+/** A process that answers each chat message with sendBack, until shut down. */
+const echo = fromProcess<void, void, EventObject, Chat, Heard>(
+  ({ onMessage, sendBack, signal }) =>
+    new Promise<void>((resolve) => {
+      onMessage((event) => sendBack({ type: 'heard', text: event.text }));
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    }),
+);
+
+/** An app machine that invokes `logic` and keeps every event it receives. */
+function appAround(logic: AnyActorLogic, inspect?: (event: InspectionEvent) => void) {
+  const heard: EventObject[] = [];
+  const machine = setup({ actors: { logic } }).createMachine({
+    invoke: { id: 'sup', src: 'logic' },
+    on: { '*': { actions: ({ event }) => heard.push(event) } },
+  });
+  const actor = createActor(machine, inspect ? { inspect } : {}).start();
+  return { actor, heard, sup: () => actor.getSnapshot().children.sup as AnyActorRef };
+}
+
+describe('sendBack', () => {
+  it('reaches the app machine that invokes the supervisor around the process, once, unchanged', async () => {
+    const { actor, heard, sup } = appAround(createSupervisor(echo, { childId: 'echo' }));
+    await settle();
+    sup().send({ type: 'chat', text: 'hello' });
+    await settle();
+    expect(heard).toEqual([{ type: 'heard', text: 'hello' }]);
+    actor.stop();
+  });
+
+  it('reaches it through supervisor → group → supervisor → process, and every run’s reaches it', async () => {
+    let runs = 0;
+    const flaky = fromProcess<void, void, EventObject, Chat, Heard>(
+      ({ onMessage, sendBack }) =>
+        new Promise<void>((_resolve, reject) => {
+          runs++;
+          onMessage((event) => {
+            sendBack({ type: 'heard', text: `${event.text} (run ${runs})` });
+            if (runs === 1) reject(new Error('first run fails after answering'));
+          });
+        }),
+    );
+    const inner = createSupervisor(flaky, { id: 'inner', backoff: { initialMs: 0 } });
+    const group = createProcessGroup({ id: 'g', children: [{ id: 'inner', logic: inner }] });
+    const outer = createSupervisor(group, { id: 'outer' });
+    const { actor, heard, sup } = appAround(outer);
+    await settle();
+    sup().send({ type: 'chat', text: 'one' });
+    await settle(6);
+    sup().send({ type: 'chat', text: 'two' });
+    await settle(6);
+    expect(heard).toEqual([
+      { type: 'heard', text: 'one (run 1)' },
+      { type: 'heard', text: 'two (run 2)' },
+    ]);
+    actor.stop();
+  });
+
+  it('is sent through the actor system, with the run as its source, as fromCallback’s sendBack', async () => {
+    const sources: unknown[] = [];
+    const inspect = (event: InspectionEvent) => {
+      if (event.type === '@xstate.event' && event.event.type === 'heard') {
+        sources.push(event.sourceRef);
+      }
+    };
+    const { actor, sup } = appAround(createSupervisor(echo, { childId: 'echo' }), inspect);
+    await settle();
+    sup().send({ type: 'chat', text: 'hello' });
+    await settle();
+    const run = hostedRuns(sup().getSnapshot() as never).echo;
+    expect(run).toBeDefined();
+    expect(sources[0]).toBe(run);
+    actor.stop();
+  });
+
+  it('does nothing without a parent, or once the run has ended', async () => {
+    let late: ((event: Heard) => void) | undefined;
+    const once = fromProcess<string, void, EventObject, Chat, Heard>(async ({ sendBack }) => {
+      late = sendBack;
+      sendBack({ type: 'heard', text: 'root: nobody hears it' });
+      return 'done';
+    });
+    const root = createActor(once).start();
+    await settle();
+    expect(root.getSnapshot().status).toBe('done');
+
+    const { actor, heard } = appAround(once);
+    await settle();
+    expect(heard.map((event) => event.type)).toEqual(['heard', 'xstate.done.actor.sup']);
+    late?.({ type: 'heard', text: 'after the end' });
+    await settle();
+    expect(heard).toHaveLength(2);
+    actor.stop();
   });
 });
 

@@ -6,8 +6,10 @@
  * `settle()` lets promise-based actors react, and `advance()` moves a `SimulatedClock` forward
  * timer by timer, settling after each, as real time would.
  */
+
 import type { AnyActorRef, EventObject, SimulatedClock } from 'xstate';
 import { fromProcess, type ProcessActorLogic } from '../../src/actors/fromProcess.js';
+import { runtimeOf } from '../../src/runtime/reach.js';
 
 /** Lets pending promise callbacks and `setImmediate` callbacks run. */
 export async function settle(rounds = 3): Promise<void> {
@@ -140,4 +142,16 @@ export function processProbe(options: ProbeOptions = {}): Probe {
     },
     live: () => runs.filter((run) => run.live),
   };
+}
+
+/**
+ * The live runs a supervisor's or group's snapshot (or actor) holds, by child id: what its
+ * runtime runs now.
+ */
+export function hostedRuns(owner: object): Record<string, AnyActorRef> {
+  const rt = runtimeOf(owner);
+  const runs: Record<string, AnyActorRef> = {};
+  if (!rt || rt.closed) return runs;
+  for (const slot of rt.slots.values()) if (slot.ref) runs[slot.id] = slot.ref;
+  return runs;
 }
