@@ -18,6 +18,7 @@ import type {
   Snapshot,
 } from 'xstate';
 import { toError } from '../errors.js';
+import { sendToParent } from './guard.js';
 import { eventType, guardLeaf, postInternal, takeInternal } from './internalEvents.js';
 import { CHILD_DROPPED, registerLedger } from './ledger.js';
 import { markShutdownAware } from './shutdownAware.js';
@@ -154,8 +155,6 @@ export type ProcessActorRef<
   TEmitted extends EventObject = EventObject,
   TMessage extends EventObject = AnyEventObject,
 > = ActorRefFrom<ProcessActorLogic<TOutput, TInput, TEmitted, TMessage>>;
-
-type Relay = (source: AnyActorRef, target: AnyActorRef, event: EventObject) => void;
 
 interface Runtime {
   controller: AbortController;
@@ -300,8 +299,7 @@ export function fromProcess<
               pending.shift();
               runtime.dropped++;
               // Counted and reported: to the supervisor hosting this run, or here.
-              const parent = scope.self._parent;
-              if (parent) parent.send({ type: CHILD_DROPPED, count: 1 });
+              if (scope.self._parent) sendToParent(scope.self, { type: CHILD_DROPPED, count: 1 });
               else {
                 scope.logger?.(
                   `fromProcess "${scope.self.id}": ${runtime.dropped} early message(s) dropped (more than ${MAX_BUFFERED_MESSAGES} waiting for a handler)`,
@@ -362,17 +360,13 @@ export function fromProcess<
           ) => () => void,
           sendBack: (event: TSent) => {
             // As XState's fromCallback: through the system, so inspection shows who sent it.
-            const parent = self._parent;
-            if (runtimes.get(self) !== runtime || !parent) return;
-            const internals = system as unknown as { _relay?: Relay };
-            if (typeof internals._relay === 'function') internals._relay(self, parent, event);
-            else parent.send(event);
+            if (runtimes.get(self) === runtime) sendToParent(self, event);
           },
           self,
           system,
           emit: emit as (event: TEmitted) => void,
           healthy: () => {
-            if (runtimes.get(self) === runtime) self._parent?.send({ type: 'supervisor.healthy' });
+            if (runtimes.get(self) === runtime) sendToParent(self, { type: 'supervisor.healthy' });
           },
         });
       } catch (error) {

@@ -77,22 +77,45 @@ export function isOwn(event: object, take = false): boolean {
  */
 export function guardActor(
   actor: AnyActorRef,
-  reject: (value: unknown, why: 'malformed' | 'reserved') => EventObject | undefined,
+  reject: (type: string | undefined, why: 'malformed' | 'reserved') => EventObject | undefined,
 ): void {
   const internals = actor as unknown as Internals;
   const send = internals._send;
   if (typeof send !== 'function' || guarded.has(actor)) return;
   guarded.add(actor);
   internals._send = (event: unknown) => {
+    // The layer's own events pass as they are: recognised by identity, nothing read.
+    if (typeof event === 'object' && event !== null && own.has(event)) {
+      return send.call(actor, event);
+    }
+    const copy = readOnce(event);
     let why: 'malformed' | 'reserved' | undefined;
-    if (!isEventObject(event)) why = 'malformed';
-    else if (event.type === 'xstate.stop' && actor.getSnapshot()?.status === 'active') {
+    if (!copy) why = 'malformed';
+    else if (copy.type === 'xstate.stop' && actor.getSnapshot()?.status === 'active') {
       why = 'reserved';
     }
-    if (why === undefined) return send.call(actor, event);
-    const replacement = reject(event, why);
+    if (why === undefined) return send.call(actor, copy);
+    const replacement = reject(copy?.type.slice(0, 200), why);
     if (replacement) send.call(actor, replacement);
   };
+}
+
+/**
+ * A stranger's event, read once: a plain copy of its own fields and its `type`, made inside a
+ * `try`, so a getter, a `Proxy` or a `type` that changes between reads cannot make the actor
+ * see two different events, and a throw while reading makes it malformed (`undefined`).
+ */
+function readOnce(event: unknown): EventObject | undefined {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
+  try {
+    const copy = { ...(event as Record<string, unknown>) };
+    const type = Object.hasOwn(copy, 'type') ? copy.type : (event as { type?: unknown }).type;
+    if (typeof type !== 'string' || type === '') return undefined;
+    copy.type = type;
+    return copy as EventObject;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -109,4 +132,26 @@ export function stopActor(actor: AnyActorRef): void {
   const internals = actor as unknown as Internals;
   if (typeof internals._stop === 'function') internals._stop();
   else actor.send({ type: 'xstate.stop' });
+}
+
+/**
+ * Sends `event` from `self` to its parent as XState's `sendParent` and `fromCallback`'s
+ * `sendBack` do: through the actor system, so the parent knows who sent it and inspection
+ * shows it. Does nothing without a parent.
+ *
+ * @example
+ *
+ * ```ts
+ * sendToParent(self, { type: 'supervisor.healthy' });
+ * ```
+ */
+export function sendToParent(
+  self: AnyActorRef,
+  event: EventObject & Record<string, unknown>,
+): void {
+  const parent = self._parent;
+  if (!parent) return;
+  const system = self.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
+  if (typeof system._relay === 'function') system._relay(self, parent, event);
+  else parent.send(event);
 }

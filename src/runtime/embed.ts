@@ -17,7 +17,7 @@
  * A failure anywhere in a step stops every child first: nothing outlives its supervisor.
  */
 import type { AnyActorRef, AnyEventObject, AnyStateMachine, EventObject } from 'xstate';
-import { guardActor, isEventObject, stopActor } from '../actors/guard.js';
+import { guardActor, stopActor } from '../actors/guard.js';
 import { stopOrphans } from '../actors/orphans.js';
 import { YIELDED } from '../actors/yieldToEventLoop.js';
 import { guardListeners, isReal } from '../machines/harden.js';
@@ -194,7 +194,13 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
         drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
       } else if (e.type.startsWith('xstate.') && !isReal(e, snapshot as never, self)) {
         drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
-      } else next = transition(next, e, scope);
+      } else {
+        next = transition(next, e, scope);
+        // A delayed event that moved nothing was no timer of this state: a look-alike.
+        if (next === snapshot && e.type.startsWith(AFTER_PREFIX)) {
+          drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
+        }
+      }
       return attach(rt, snapshot, settle(rt, next, scope));
     } catch (error) {
       // Failing: nothing this actor started may outlive it.
@@ -205,8 +211,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
 
   target.start = function embeddedStart(snapshot, scope) {
     const self = scope.self;
-    guardActor(self, (value, why) => {
-      const type = isEventObject(value) ? value.type.slice(0, 200) : undefined;
+    guardActor(self, (type, why) => {
       post(self, { type: HOST_REJECTED, reason: why, eventType: type });
       return undefined;
     });
@@ -299,6 +304,8 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
   };
   return machine;
 }
+
+const AFTER_PREFIX = 'xstate.after.';
 
 /** Posted after a start whose decisions the machine has to take. */
 const SETTLE = `${HOST_EVENT_PREFIX}settle`;

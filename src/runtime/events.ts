@@ -49,6 +49,7 @@ export const HOST_REJECTED = 'xstate.supervision.rejected';
 export const FROM_CHILD = 'xstate.supervision.fromChild';
 export const EMITTED = 'xstate.supervision.emitted';
 export const CHILD_SNAPSHOT = 'xstate.supervision.childSnapshot';
+export const RUN_STOPPED = 'xstate.supervision.runStopped';
 export const RESTART_DUE = 'xstate.supervision.restartDue';
 export const GRACE_EXPIRED = 'xstate.supervision.graceExpired';
 export const WINDOW_EXPIRED = 'xstate.supervision.windowExpired';

@@ -27,6 +27,7 @@ import {
   HOST_CONTROL,
   HOST_EMIT,
   HOST_UP,
+  RUN_STOPPED,
 } from './events.js';
 import { exited, healthy } from './exits.js';
 import { relayOwners } from './grace.js';
@@ -88,12 +89,10 @@ export function relayOf(rt: Runtime, slot: Slot): AnyActorRef {
   relay._send = (event: unknown) => {
     post(owner, { type: FROM_CHILD, slot, run: slot.ref, event });
   };
-  // `send` of an actor is bound to it; the relay's must reach the relay, as XState's would.
-  const system = owner.system as { _relay?: (from: unknown, to: unknown, event: unknown) => void };
-  relay.send = (event: unknown) =>
-    typeof system._relay === 'function'
-      ? system._relay(undefined, relay, event)
-      : relay._send(event);
+  // A child reaches its parent through XState's relay (`sendParent`, `sendBack`, its done and
+  // error events), never through the parent's public `send`: whoever calls that holds the
+  // supervisor, and speaks to it as a stranger would.
+  relay.send = (event: unknown) => owner.send(event as EventObject);
   relayOwners.set(relay, owner);
   slot.relay = relay;
   return relay;
@@ -108,6 +107,14 @@ export function listenTo(rt: Runtime, slot: Slot, run: AnyActorRef): { unsubscri
   const subscriptions = [
     run.on('*', (emitted: EventObject) => {
       post(owner, { type: EMITTED, slot, run, event: emitted });
+    }),
+    // A run stopped by somebody else (a sent `xstate.stop`) ends without a done or error
+    // event: it is an exit all the same (as OTP's `killed`).
+    run.subscribe({
+      complete: () => {
+        if (run.getSnapshot()?.status === 'stopped') post(owner, { type: RUN_STOPPED, slot, run });
+      },
+      error: () => {},
     }),
   ];
   // XState keeps a bound copy of the listener: the one just added is the last in its set.
@@ -156,6 +163,26 @@ function wantsSnapshots(owner: AnyActorRef): boolean {
   return !observers || observers.size > (watchers.get(owner) ?? 0);
 }
 
+/**
+ * A run that failed is stopped as any other, so its cleanup runs: XState fails an actor whose
+ * logic threw (a `fromCallback` whose `receive` threw) without its cleanup, and leaves the
+ * actors a failed machine started running.
+ */
+function cleanUpFailedRun(run: AnyActorRef): void {
+  stopOrphans(run);
+  const actor = run as unknown as {
+    logic: { transition(snapshot: unknown, event: unknown, scope: unknown): unknown };
+    _actorScope?: unknown;
+    getSnapshot(): unknown;
+  };
+  if ((run.getSnapshot() as { machine?: unknown })?.machine) return;
+  try {
+    actor.logic.transition(run.getSnapshot(), { type: 'xstate.stop' }, actor._actorScope);
+  } catch {
+    // Its cleanup failed too; the run has ended either way.
+  }
+}
+
 /** Something the current run of a child sent its parent. */
 function fromChild(rt: Runtime, slot: Slot, run: AnyActorRef | null, event: unknown) {
   if (!event || typeof event !== 'object' || typeof (event as EventObject).type !== 'string') {
@@ -175,7 +202,7 @@ function fromChild(rt: Runtime, slot: Slot, run: AnyActorRef | null, event: unkn
         ? snap.status === 'error' && snap.error === result
         : snap.status === 'done' && snap.output === result;
       if (!real) return drop(rt, slot.id, 'reserved', 1, type);
-      if (failed) stopOrphans(run);
+      if (failed) cleanUpFailedRun(run);
     }
     if (slot.view.status === 'stopping') {
       stoppedSlot(
@@ -217,6 +244,13 @@ export function handleRunEvent(rt: Runtime, event: AnyEventObject): boolean {
       }
       return true;
     }
+    case RUN_STOPPED:
+      if (rt.slots.get(slot.id) === slot && slot.ref === event.run) {
+        const error = new Error(`child "${slot.id}" was stopped by another actor`);
+        if (slot.view.status === 'stopping') stoppedSlot(rt, slot, null, undefined);
+        else exited(rt, slot, true, error);
+      }
+      return true;
     case CHILD_SNAPSHOT:
       (event.clear as () => void)();
       if (rt.slots.get(slot.id) === slot && slot.ref === event.run) rt.changed = true;

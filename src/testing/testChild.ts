@@ -15,6 +15,7 @@ import type {
   NonReducibleUnknown,
   Snapshot,
 } from 'xstate';
+import { sendToParent } from '../actors/guard.js';
 import { eventType, guardLeaf, postInternal, takeInternal } from '../actors/internalEvents.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
 import { HEALTHY } from '../runtime/events.js';
@@ -188,7 +189,7 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
   };
   const healthy = (record: RunRecord) => {
     if (record.ending !== null) return;
-    record.actor._parent?.send({ type: HEALTHY_EVENT });
+    sendToParent(record.actor, { type: HEALTHY_EVENT });
   };
 
   const logic: TestChildLogic = {
