@@ -3,15 +3,22 @@
  * is a line that does not compile, marked with @ts-expect-error). Checked by `tsc` in `npm test`.
  */
 import { createActor, fromPromise, type OutputFrom, setup } from 'xstate';
-import { createProcessGroup, createSupervisor, type SupervisorOutput } from '../src/index.js';
+import {
+  childOf,
+  childSnapshotOf,
+  createProcessGroup,
+  createSupervisor,
+  type SupervisorOutput,
+} from '../src/index.js';
 
 const counter = setup({
   types: {
+    context: {} as { count: number },
     events: {} as { type: 'inc'; by: number },
     input: {} as { start: number },
     emitted: {} as { type: 'changed'; value: number },
   },
-}).createMachine({});
+}).createMachine({ context: ({ input }) => ({ count: input.start }) });
 
 // The supervisor accepts the child's events and its own (shutdown, reload), nothing else.
 const supervised = createActor(createSupervisor(counter, { input: { start: 0 } }));
@@ -54,3 +61,13 @@ group.send({ type: 'inc', by: 1 });
 group.send({ type: 'add', child: { id: 'later', logic: counter } });
 // @ts-expect-error: no declared child accepts it (a child added later is not known to the types)
 group.send({ type: 'nonsense' });
+
+// The running child is typed from the child's logic (undefined while the supervisor backs off);
+// a group's children are reached by their declared ids.
+childOf(supervised)?.send({ type: 'inc', by: 1 });
+// @ts-expect-error: the child accepts no such event
+childOf(supervised)?.send({ type: 'nonsense' });
+export const count: number | undefined = childSnapshotOf(supervised)?.context.count;
+childOf(group, 'counter')?.send({ type: 'inc', by: 2 });
+// @ts-expect-error: no child was declared with this id
+childOf(group, 'later');

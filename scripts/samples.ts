@@ -27,6 +27,7 @@ export const SAMPLE_PAGES: readonly string[] = [
   'docs/testing.md',
   'docs/persistence.md',
   'docs/types.md',
+  'docs/supervisor.md',
   'docs/react.md',
   'docs/process.md',
 ];

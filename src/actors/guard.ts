@@ -1,5 +1,5 @@
 /**
- * The edge guard: what reaches a supervisor, group or child host from outside is an event.
+ * The edge guard: what reaches a supervisor or group from outside is an event.
  *
  * XState hands every event to an actor's mailbox before any machine sees it, and an event that
  * is not an object (`actor.send(undefined)`) breaks the mailbox itself: the actor stops
@@ -120,7 +120,7 @@ function readOnce(event: unknown): EventObject | undefined {
 
 /**
  * Stops an actor the library created, as XState's own `stopChild` does (which refuses actors
- * hosted under a child host's relay).
+ * whose parent is a supervisor's or group's relay).
  *
  * @example
  *

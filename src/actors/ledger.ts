@@ -3,7 +3,7 @@
  *
  * A `fromProcess` run keeps the messages that arrive before it registers a handler. If the run
  * fails before registering one (a client still connecting), those messages were never handled;
- * the child host takes them back with {@link takeUndelivered} and hands them to the next run.
+ * the supervisor takes them back with {@link takeUndelivered} and hands them to the next run.
  * Messages a child drops on purpose (its buffer is full) are reported to its parent with a
  * {@link CHILD_DROPPED} event, so nothing is dropped silently. Any actor logic can take part by
  * registering a ledger for its actor.

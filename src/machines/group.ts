@@ -230,7 +230,7 @@ function buildGroup(options: ProcessGroupOptions) {
     guards: {
       isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
       // An event of a host type sent from outside is not a report of the host.
-      fromChildSet: ({ event }) => isFromRuntime(event),
+      fromRuntime: ({ event }) => isFromRuntime(event),
       isValidRequest: ({ event }) => requestProblem(event) === null,
       isCustomMessage: ({ event }) =>
         !event.type.startsWith('xstate.') &&
@@ -383,18 +383,18 @@ function buildGroup(options: ProcessGroupOptions) {
       running: {
         initial: 'active',
         on: {
-          [HOST_REPORT]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
+          [HOST_REPORT]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
           [HOST_REFUSED]: {
-            guard: 'fromChildSet',
+            guard: 'fromRuntime',
             actions: ['recordReport', 'emitReport', 'refuse'],
           },
           // Decisions that come when no state takes them still carry lifecycle events.
-          [HOST_FAILED]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
-          [HOST_EMPTY]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
-          [HOST_DRAINED]: { guard: 'fromChildSet', actions: ['recordReport', 'emitReport'] },
-          [HOST_EMIT]: { guard: 'fromChildSet', actions: 'reemit' },
-          [HOST_UP]: { guard: 'fromChildSet', actions: 'passUp' },
-          [HOST_CONTROL]: { guard: 'fromChildSet', actions: 'control' },
+          [HOST_FAILED]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
+          [HOST_EMPTY]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
+          [HOST_DRAINED]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
+          [HOST_EMIT]: { guard: 'fromRuntime', actions: 'reemit' },
+          [HOST_UP]: { guard: 'fromRuntime', actions: 'passUp' },
+          [HOST_CONTROL]: { guard: 'fromRuntime', actions: 'control' },
           [HEALTHY]: { actions: 'reject' },
           [CHILD_DROPPED]: { actions: 'reject' },
           // While stopping or failing too, so that the child set refuses them visibly.
@@ -408,12 +408,12 @@ function buildGroup(options: ProcessGroupOptions) {
               reload: { actions: 'forward' },
               '*': { guard: 'isCustomMessage', actions: 'forward' },
               [HOST_FAILED]: {
-                guard: 'fromChildSet',
+                guard: 'fromRuntime',
                 target: 'failing',
                 actions: ['recordReport', 'emitReport', 'recordFailure'],
               },
               [HOST_EMPTY]: {
-                guard: 'fromChildSet',
+                guard: 'fromRuntime',
                 target: '#group-stopped',
                 actions: ['recordReport', 'emitReport', 'markCompleted'],
               },
@@ -427,7 +427,7 @@ function buildGroup(options: ProcessGroupOptions) {
               reload: { actions: 'forward' },
               '*': { guard: 'isCustomMessage', actions: 'forward' },
               [HOST_DRAINED]: {
-                guard: 'fromChildSet',
+                guard: 'fromRuntime',
                 target: '#group-stopped',
                 actions: ['recordReport', 'emitReport', 'recordDrained'],
               },
@@ -440,7 +440,7 @@ function buildGroup(options: ProcessGroupOptions) {
               reload: { actions: 'forward' },
               '*': { guard: 'isCustomMessage', actions: 'forward' },
               [HOST_DRAINED]: {
-                guard: 'fromChildSet',
+                guard: 'fromRuntime',
                 target: '#group-failed',
                 actions: ['recordReport', 'emitReport', 'prepareEscalation'],
               },

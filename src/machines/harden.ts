@@ -63,7 +63,7 @@ interface ListenerScope {
 const emitters = new WeakMap<AnyActorRef, (events: readonly EventObject[]) => void>();
 
 /**
- * Emits the lifecycle events a child host reported to its machine `self`, after the step, to
+ * Emits the lifecycle events a runtime reported to its machine `self`, after the step, to
  * the machine's listeners (`actor.on(...)`), as XState's `emit` does, and to `observeLifecycle`
  * at once. One action per report instead of one per event keeps an
  * immediate restart cheaper than XState's own re-entry.

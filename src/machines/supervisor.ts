@@ -52,7 +52,7 @@ import type { ChildCounts, ChildView } from '../runtime/types.js';
 import { emitReported, escalationHop } from './harden.js';
 import { relay } from './relayActions.js';
 
-/** A child host's report, as the machine reads it. */
+/** A runtime's report, as the machine reads it. */
 interface Report {
   events: LifecycleEvent[];
   counts: ChildCounts;
@@ -109,7 +109,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       backoff: ({ context }) => context.nextDelayMs,
     },
     guards: {
-      fromHost: ({ event }) => isFromRuntime(event),
+      fromRuntime: ({ event }) => isFromRuntime(event),
       yields: ({ event }) => isFromRuntime(event) && event.delayMs === 0,
       isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
       isCustomMessage: ({ event }) =>
@@ -234,19 +234,19 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       forced: [],
     }),
     on: {
-      [HOST_REPORT]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
-      [HOST_EMIT]: { guard: 'fromHost', actions: 'reemit' },
-      [HOST_UP]: { guard: 'fromHost', actions: 'passUp' },
-      [HOST_CONTROL]: { guard: 'fromHost', actions: 'control' },
+      [HOST_REPORT]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
+      [HOST_EMIT]: { guard: 'fromRuntime', actions: 'reemit' },
+      [HOST_UP]: { guard: 'fromRuntime', actions: 'passUp' },
+      [HOST_CONTROL]: { guard: 'fromRuntime', actions: 'control' },
       [HOST_FAILED]: {
-        guard: 'fromHost',
+        guard: 'fromRuntime',
         target: '.failed',
         actions: ['recordReport', 'emitReport', 'prepareEscalation'],
       },
       // Decisions that come when no state takes them still carry lifecycle events.
-      [HOST_WAIT]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
-      [HOST_EMPTY]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
-      [HOST_DRAINED]: { guard: 'fromHost', actions: ['recordReport', 'emitReport'] },
+      [HOST_WAIT]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
+      [HOST_EMPTY]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
+      [HOST_DRAINED]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
       [HEALTHY]: { actions: 'reject' },
       [CHILD_DROPPED]: { actions: 'reject' },
     },
@@ -267,13 +267,13 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
                   actions: ['recordReport', 'emitReport', 'recordWait'],
                 },
                 {
-                  guard: 'fromHost',
+                  guard: 'fromRuntime',
                   target: '#supervisor-waiting',
                   actions: ['recordReport', 'emitReport', 'recordWait'],
                 },
               ],
               [HOST_EMPTY]: {
-                guard: 'fromHost',
+                guard: 'fromRuntime',
                 target: '#supervisor-stopped',
                 actions: ['recordReport', 'emitReport', 'recordCompleted'],
               },
@@ -289,7 +289,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
               reload: { actions: 'deliver' },
               '*': { guard: 'isCustomMessage', actions: 'deliver' },
               [HOST_DRAINED]: {
-                guard: 'fromHost',
+                guard: 'fromRuntime',
                 target: '#supervisor-stopped',
                 actions: ['recordReport', 'emitReport', 'recordDrained'],
               },

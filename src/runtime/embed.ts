@@ -25,7 +25,7 @@ import { DONE_PREFIX, ERROR_PREFIX, HOST_EVENT_PREFIX, HOST_REJECTED } from './e
 import { handleCommand, handleOwn } from './handle.js';
 import { drop } from './messages.js';
 import { runOwners } from './owners.js';
-import { persistRuntime, restoreRuntime } from './persist.js';
+import { checkPersisted, persistRuntime, restoreRuntime } from './persist.js';
 import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
 import { checkEmpty, flush } from './report.js';
 import { dropId, newSlot, startInitial, stopAll } from './runs.js';
@@ -294,8 +294,10 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
 
   target.restoreSnapshot = function embeddedRestore(persisted, scope) {
     const { [PERSISTED_KEY]: kept, ...rest } = persisted as Record<string, unknown>;
+    // Checked before anything starts: a bad part is an error naming its field, never a leak.
+    const checked = kept === undefined ? undefined : checkPersisted(kept);
     const snapshot = restore(rest, scope) as object;
-    if (kept) restoring.set(snapshot, kept as PersistedHost);
+    if (checked) restoring.set(snapshot, checked);
     return snapshot;
   };
 

@@ -9,6 +9,8 @@
  * after the restore. A runtime persisted while shutting down is restored done: its children
  * are not started again.
  */
+
+import type { EventObject } from 'xstate';
 import { continueDrain } from './drain.js';
 import { HOST_WAIT, WINDOW_EXPIRED } from './events.js';
 import { scheduleRound } from './exits.js';
@@ -16,7 +18,7 @@ import { pendingSize } from './messages.js';
 import { send } from './report.js';
 import { childIdFor, newSlot, start } from './runs.js';
 import { schedule } from './timers.js';
-import type { PersistedChild, PersistedHost, Round, Runtime, Slot } from './types.js';
+import type { ChildView, PersistedChild, PersistedHost, Round, Runtime, Slot } from './types.js';
 
 /**
  * What a runtime keeps when its owner is persisted: plain data.
@@ -70,10 +72,12 @@ export function restoreRuntime(rt: Runtime, kept: PersistedHost): void {
     return;
   }
   const waiting: Slot[] = [];
+  const single = rt.config.mode === 'supervisor' ? rt.config.initial[0] : undefined;
   for (const child of kept.children) {
-    // Children added with `add` are not part of the logic, so they cannot come back.
-    const spec = specs.get(child.id);
-    if (!spec) continue;
+    // A supervisor's one child comes back whatever id the restored actor has; a group's
+    // children added with `add` are not part of the logic, so they cannot come back.
+    const spec = single ?? specs.get(child.id);
+    if (!spec || rt.slots.has(childIdFor(rt, spec))) continue;
     const slot = newSlot(rt, spec);
     slot.view.failures = child.view.failures;
     slot.view.restarts = child.view.restarts;
@@ -103,4 +107,100 @@ export function restoreRuntime(rt: Runtime, kept: PersistedHost): void {
     rt.rounds.set(round.id, round);
     scheduleRound(rt, round);
   }
+}
+
+const STATUSES = new Set(['running', 'stopping', 'backingOff']);
+
+function wrong(field: string, value: unknown, expected: string): never {
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = Object.prototype.toString.call(value);
+  }
+  throw new TypeError(
+    `restoring a supervision snapshot: "${field}" is ${shown.slice(0, 80)}; expected ${expected}`,
+  );
+}
+
+function count(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    wrong(field, value, 'a finite number ≥ 0');
+  }
+  return value;
+}
+
+/**
+ * Checks the supervision part of a persisted snapshot before anything is restored from it:
+ * its shape, types and ranges, and no child twice. Throws a `TypeError` naming the field, the
+ * value and what was expected.
+ *
+ * @example
+ *
+ * ```ts
+ * const kept = checkPersisted(JSON.parse(stored).supervision);
+ * ```
+ */
+export function checkPersisted(value: unknown): PersistedHost {
+  const field = 'supervision';
+  if (typeof value !== 'object' || value === null) wrong(field, value, 'an object');
+  const kept = value as Record<string, unknown>;
+  if (!Array.isArray(kept.children)) wrong(`${field}.children`, kept.children, 'an array');
+  const ids = new Set<string>();
+  const children = (kept.children as unknown[]).map((entry, i) => {
+    const at = `${field}.children[${i}]`;
+    if (typeof entry !== 'object' || entry === null) wrong(at, entry, 'an object');
+    const child = entry as Record<string, unknown>;
+    if (typeof child.id !== 'string' || child.id === '') wrong(`${at}.id`, child.id, 'an id');
+    if (ids.has(child.id)) wrong(`${at}.id`, child.id, 'an id not used twice');
+    ids.add(child.id);
+    const view = child.view as Record<string, unknown> | null;
+    if (typeof view !== 'object' || view === null) wrong(`${at}.view`, view, 'an object');
+    if (!STATUSES.has(view.status as string)) {
+      wrong(`${at}.view.status`, view.status, '"running", "stopping" or "backingOff"');
+    }
+    const pending = child.pending as Record<string, unknown> | null;
+    if (typeof pending !== 'object' || pending === null)
+      wrong(`${at}.pending`, pending, 'an object');
+    if (typeof pending.reload !== 'boolean')
+      wrong(`${at}.pending.reload`, pending.reload, 'a boolean');
+    if (!Array.isArray(pending.messages))
+      wrong(`${at}.pending.messages`, pending.messages, 'an array');
+    const messages = (pending.messages as unknown[]).map((message, j) => {
+      const type = (message as { type?: unknown } | null)?.type;
+      if (typeof type !== 'string' || type === '') {
+        wrong(`${at}.pending.messages[${j}]`, message, 'an event object');
+      }
+      return message as EventObject;
+    });
+    const restored: PersistedChild = {
+      id: child.id,
+      view: {
+        status: view.status as ChildView['status'],
+        failures: count(`${at}.view.failures`, view.failures),
+        restarts: count(`${at}.view.restarts`, view.restarts),
+        delayMs: count(`${at}.view.delayMs`, view.delayMs),
+        pending: messages.length + (pending.reload ? 1 : 0),
+      },
+      pending: { reload: pending.reload as boolean, messages },
+    };
+    if (child.run !== undefined) restored.run = child.run;
+    return restored;
+  });
+  const counts = kept.counts as Record<string, unknown> | null;
+  if (typeof counts !== 'object' || counts === null) wrong(`${field}.counts`, counts, 'an object');
+  if (typeof kept.draining !== 'boolean') wrong(`${field}.draining`, kept.draining, 'a boolean');
+  return {
+    children,
+    counts: {
+      running: 0,
+      stopping: 0,
+      backingOff: 0,
+      restarts: count(`${field}.counts.restarts`, counts.restarts),
+      failures: count(`${field}.counts.failures`, counts.failures),
+      droppedMessages: count(`${field}.counts.droppedMessages`, counts.droppedMessages),
+    },
+    window: Math.floor(count(`${field}.window`, kept.window)),
+    draining: kept.draining,
+  };
 }

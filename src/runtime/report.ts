@@ -35,7 +35,7 @@ const made = new WeakSet<object>();
  * @example
  *
  * ```ts
- * guards: { fromHost: ({ event }) => isFromRuntime(event) }
+ * guards: { fromRuntime: ({ event }) => isFromRuntime(event) }
  * ```
  */
 export function isFromRuntime(event: object): boolean {
