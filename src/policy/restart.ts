@@ -143,15 +143,23 @@ export function afterRoundStop(restart: RestartType): 'drop' | 'restart' {
  * Each counted restart leaves the window `withinMs` after its failure. For limits of up to
  * {@link EXACT_WINDOW_LIMIT} restarts, each restart has its own expiry, exactly; no more than
  * `count + 1` can be pending, since one more gives up. Above that, restarts that happen within
- * `withinMs / BUCKETS` of each other share one expiry, set from the first of them plus one
- * bucket width: a restart then stays counted up to 1/64 of the window longer (never shorter),
- * and no more than `BUCKETS + 1` expiries are pending, whatever the rate.
+ * `withinMs / BUCKETS` of each other share a bucket: when a bucket opens, it asks for two
+ * timers at once, one that closes it a bucket width later and one that expires all its
+ * restarts a window plus a bucket width later. A restart then stays counted up to 1/64 of the
+ * window longer (never shorter), no more than `2 × (BUCKETS + 1)` timers are pending, whatever
+ * the rate, and when an expiry comes does not depend on when the close timer happened to fire
+ * (a simulated clock that jumps fires both late, together).
  */
 export interface RestartWindow {
   /** Restarts inside the window. */
   count: number;
-  /** Restarts gathered in the open bucket (bucketed windows only). */
-  open: number;
+  /** The bucket new restarts join (bucketed windows), while it is open. */
+  bucket: WindowBucket | null;
+}
+
+/** Restarts that leave the window together. */
+export interface WindowBucket {
+  count: number;
 }
 
 /** Limits up to this many restarts keep one exact expiry per restart. */
@@ -161,42 +169,50 @@ export const WINDOW_BUCKETS = 64;
 
 /** A timer the window asks for. */
 export type WindowTimer =
-  | { kind: 'expire'; count: number; delayMs: number }
-  | { kind: 'close'; delayMs: number };
+  | { kind: 'expire'; bucket: WindowBucket; delayMs: number }
+  | { kind: 'close'; bucket: WindowBucket; delayMs: number };
 
 /**
- * Counts one restart; returns the timer to schedule for it, if any.
+ * Counts one restart; returns the timers to schedule for it (none when it joins an open
+ * bucket).
  *
  * @example
  *
  * ```ts
- * const window = { count: 0, open: 0 };
- * countRestart(window, { count: 3, withinMs: 1_000 }); // { kind: 'expire', count: 1, delayMs: 1000 }
+ * const window = { count: 0, bucket: null };
+ * countRestart(window, { count: 3, withinMs: 1_000 });
+ * // [{ kind: 'expire', bucket: { count: 1 }, delayMs: 1000 }]
  * ```
  */
-export function countRestart(window: RestartWindow, max: MaxRestarts): WindowTimer | null {
+export function countRestart(window: RestartWindow, max: MaxRestarts): WindowTimer[] {
   window.count++;
-  if (max.count <= EXACT_WINDOW_LIMIT) return { kind: 'expire', count: 1, delayMs: max.withinMs };
-  window.open++;
-  if (window.open > 1) return null;
-  return { kind: 'close', delayMs: Math.max(1, Math.ceil(max.withinMs / WINDOW_BUCKETS)) };
+  if (max.count <= EXACT_WINDOW_LIMIT) {
+    return [{ kind: 'expire', bucket: { count: 1 }, delayMs: max.withinMs }];
+  }
+  if (window.bucket) {
+    window.bucket.count++;
+    return [];
+  }
+  const bucket: WindowBucket = { count: 1 };
+  window.bucket = bucket;
+  const width = Math.max(1, Math.ceil(max.withinMs / WINDOW_BUCKETS));
+  return [
+    { kind: 'close', bucket, delayMs: width },
+    { kind: 'expire', bucket, delayMs: max.withinMs + width },
+  ];
 }
 
 /**
- * The open bucket closes: its restarts expire together, one window after it opened (plus the
- * bucket width already passed). Returns the expiry timer.
+ * A bucket closes: the next restart opens a new one.
  *
  * @example
  *
  * ```ts
- * closeBucket({ count: 100, open: 100 }, { count: 1_000, withinMs: 6_400 });
- * // { kind: 'expire', count: 100, delayMs: 6400 }
+ * closeBucket(window, bucket);
  * ```
  */
-export function closeBucket(window: RestartWindow, max: MaxRestarts): WindowTimer | null {
-  const count = window.open;
-  window.open = 0;
-  return count > 0 ? { kind: 'expire', count, delayMs: max.withinMs } : null;
+export function closeBucket(window: RestartWindow, bucket: WindowBucket): void {
+  if (window.bucket === bucket) window.bucket = null;
 }
 
 /**
@@ -205,7 +221,7 @@ export function closeBucket(window: RestartWindow, max: MaxRestarts): WindowTime
  * @example
  *
  * ```ts
- * const window = { count: 2, open: 0 };
+ * const window = { count: 2, bucket: null };
  * expireRestarts(window, 1); // window.count is 1
  * ```
  */

@@ -229,7 +229,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       slots: new Map(),
       rounds: new Map(),
       counts: zeroCounts(),
-      window: { count: 0, open: 0 },
+      window: { count: 0, bucket: null },
       draining: false,
       stopQueue: [],
       stopped: [],

@@ -21,12 +21,12 @@ import { detach, forget, setStatus, start } from './runs.js';
 import { cancel, post, schedule } from './timers.js';
 import type { Round, Runtime, Slot } from './types.js';
 
-/** Schedules the timer the restart window asks for. */
-export function windowTimer(rt: Runtime, timer: WindowTimer | null): void {
-  if (!timer) return;
-  if (timer.kind === 'expire') {
-    schedule(rt, { type: WINDOW_EXPIRED, count: timer.count }, timer.delayMs);
-  } else schedule(rt, { type: WINDOW_CLOSED }, timer.delayMs);
+/** Schedules the timers the restart window asks for. */
+export function windowTimers(rt: Runtime, timers: readonly WindowTimer[]): void {
+  for (const timer of timers) {
+    const type = timer.kind === 'expire' ? WINDOW_EXPIRED : WINDOW_CLOSED;
+    schedule(rt, { type, bucket: timer.bucket }, timer.delayMs);
+  }
 }
 
 /** A round's restart is due after its delay. */
@@ -127,7 +127,7 @@ export function exited(rt: Runtime, slot: Slot, failed: boolean, result: unknown
     checkEmpty(rt);
     return;
   }
-  if (config.maxRestarts) windowTimer(rt, countRestart(rt.window, config.maxRestarts));
+  if (config.maxRestarts) windowTimers(rt, countRestart(rt.window, config.maxRestarts));
   if (!failed) slot.view.failures++;
   const delayMs = backoffDelay(
     config.backoff,

@@ -4,7 +4,7 @@
  */
 import type { AnyEventObject, EventObject } from 'xstate';
 import { stopActor } from '../actors/guard.js';
-import { closeBucket, expireRestarts } from '../policy/restart.js';
+import { closeBucket, expireRestarts, type WindowBucket } from '../policy/restart.js';
 import { startDrain, stoppedSlot, stopSlot } from './drain.js';
 import {
   GRACE_EXPIRED,
@@ -21,7 +21,7 @@ import {
   WINDOW_EXPIRED,
   YIELD_DONE,
 } from './events.js';
-import { leaveRound, windowTimer } from './exits.js';
+import { leaveRound } from './exits.js';
 import { deliverTo, drop } from './messages.js';
 import { handleRunEvent } from './relay.js';
 import { checkEmpty, lifecycle, refuse } from './report.js';
@@ -66,10 +66,10 @@ export function handleOwn(rt: Runtime, event: AnyEventObject): void {
       return;
     }
     case WINDOW_EXPIRED:
-      expireRestarts(rt.window, event.count);
+      expireRestarts(rt.window, (event.bucket as WindowBucket).count);
       return;
     case WINDOW_CLOSED:
-      if (rt.config.maxRestarts) windowTimer(rt, closeBucket(rt.window, rt.config.maxRestarts));
+      closeBucket(rt.window, event.bucket as WindowBucket);
       return;
     case STABLE: {
       const slot = event.slot as Slot;

@@ -63,7 +63,7 @@ export function restoreRuntime(rt: Runtime, kept: PersistedHost): void {
   const { maxRestarts } = rt.config;
   if (maxRestarts && kept.window > 0) {
     rt.window.count = kept.window;
-    schedule(rt, { type: WINDOW_EXPIRED, count: kept.window }, maxRestarts.withinMs);
+    schedule(rt, { type: WINDOW_EXPIRED, bucket: { count: kept.window } }, maxRestarts.withinMs);
   }
   if (kept.draining) {
     rt.draining = true;
