@@ -27,7 +27,7 @@ import { drop } from './messages.js';
 import { runOwners } from './owners.js';
 import { checkPersisted, persistRuntime, restoreRuntime } from './persist.js';
 import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
-import { checkEmpty, flush } from './report.js';
+import { checkEmpty, deliver, flush } from './report.js';
 import { dropId, newSlot, startInitial, stopAll } from './runs.js';
 import { post, takeOwn } from './timers.js';
 import { type PersistedHost, type Runtime, type RuntimeConfig, zeroCounts } from './types.js';
@@ -137,8 +137,9 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
         next.children = children;
       }
     }
+    // A snapshot handed out before shows what it showed then.
+    if (next !== before || rt.changed) recordSnapshot(next, rt);
     rt.changed = false;
-    recordSnapshot(next, rt);
     return next;
   };
 
@@ -156,7 +157,8 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       const events = rt.toMachine;
       rt.toMachine = [];
       for (const event of events) {
-        next = transition(next, event, scope);
+        const from = next;
+        next = deliver(event, () => transition(from, event, scope));
         if ((next as MachineSnapshot).status !== 'active') break;
       }
       if ((next as MachineSnapshot).status !== 'active' || rounds > 10_000) break;

@@ -32,12 +32,10 @@ import {
 import { exited, healthy } from './exits.js';
 import { relayOwners } from './grace.js';
 import { drop } from './messages.js';
+import { runOwners } from './owners.js';
 import { send } from './report.js';
 import { post } from './timers.js';
 import type { Runtime, Slot } from './types.js';
-
-/** The listener a runtime puts on each run of a child, with the owner that emits again. */
-const relayListeners = new WeakMap<object, AnyActorRef>();
 
 /**
  * Whether anybody hears `type` when `actor` emits it: a listener of its own (`actor.on`), or,
@@ -57,15 +55,14 @@ export function wantsEmitted(actor: AnyActorRef, type: string): boolean {
   for (let depth = 0; current && depth < 10_000; depth++) {
     const listeners = (current as unknown as { eventListeners?: unknown }).eventListeners;
     if (!(listeners instanceof Map)) return true;
-    let next: AnyActorRef | undefined;
-    for (const key of [type, '*']) {
-      for (const listener of (listeners.get(key) as Set<object> | undefined) ?? []) {
-        const owner = relayListeners.get(listener);
-        if (!owner) return true;
-        next = owner;
-      }
-    }
-    current = next;
+    const heard =
+      ((listeners.get(type) as Set<unknown> | undefined)?.size ?? 0) +
+      ((listeners.get('*') as Set<unknown> | undefined)?.size ?? 0);
+    // A run's owner listens to everything it emits, to emit it again: that one listener is
+    // the owner's own listeners, one level up.
+    const owner = runOwners.get(current);
+    if (heard > (owner ? 1 : 0)) return true;
+    current = owner;
   }
   return false;
 }
@@ -99,53 +96,59 @@ export function relayOf(rt: Runtime, slot: Slot): AnyActorRef {
 }
 
 /**
- * Listens to a new run: what it emits, and (for a supervisor) its snapshots, each posted to
- * the owner. Returns the subscriptions.
+ * What a runtime listens to on one run: what it emits, how it ends (a run stopped by somebody
+ * else ends without a done or error event, and is an exit all the same, as OTP's `killed`),
+ * and, for a supervisor that watches its child, its snapshots. One object per run, posting to
+ * the owner.
  */
-export function listenTo(rt: Runtime, slot: Slot, run: AnyActorRef): { unsubscribe(): void }[] {
-  const owner = rt.self;
-  const subscriptions = [
-    run.on('*', (emitted: EventObject) => {
-      post(owner, { type: EMITTED, slot, run, event: emitted });
-    }),
-    // A run stopped by somebody else (a sent `xstate.stop`) ends without a done or error
-    // event: it is an exit all the same (as OTP's `killed`).
-    run.subscribe({
-      complete: () => {
-        if (run.getSnapshot()?.status === 'stopped') post(owner, { type: RUN_STOPPED, slot, run });
-      },
-      error: () => {},
-    }),
-  ];
-  // XState keeps a bound copy of the listener: the one just added is the last in its set.
-  const added = (run as unknown as { eventListeners?: Map<string, Set<object>> }).eventListeners
-    ?.get('*')
-    ?.values();
-  let last: object | undefined;
-  for (let item = added?.next(); item && !item.done; item = added?.next()) last = item.value;
-  if (last) relayListeners.set(last, owner);
-  if (rt.config.watchChild) {
-    let posted = false;
-    const clear = () => {
-      posted = false;
-    };
-    const watch = run.subscribe({
-      next: () => {
-        if (posted || !wantsSnapshots(owner)) return;
-        posted = true;
-        post(owner, { type: CHILD_SNAPSHOT, slot, run, clear });
-      },
-      error: () => {},
+class RunListener {
+  private posted = false;
+  private readonly emitted: { unsubscribe(): void };
+  private readonly observed: { unsubscribe(): void };
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly slot: Slot,
+    private readonly run: AnyActorRef,
+  ) {
+    this.emitted = run.on('*', (event: EventObject) => {
+      post(rt.self, { type: EMITTED, slot, run, event });
     });
+    this.observed = run.subscribe(this);
     watchers.set(run, (watchers.get(run) ?? 0) + 1);
-    subscriptions.push({
-      unsubscribe() {
-        watch.unsubscribe();
-        watchers.set(run, (watchers.get(run) ?? 1) - 1);
-      },
-    });
   }
-  return subscriptions;
+
+  next(): void {
+    if (this.posted || !this.rt.config.watchChild || !wantsSnapshots(this.rt.self)) return;
+    this.posted = true;
+    post(this.rt.self, { type: CHILD_SNAPSHOT, slot: this.slot, run: this.run, listener: this });
+  }
+
+  /** The owner took the snapshot change it was told of. */
+  taken(): void {
+    this.posted = false;
+  }
+
+  complete(): void {
+    if (this.run.getSnapshot()?.status !== 'stopped') return;
+    post(this.rt.self, { type: RUN_STOPPED, slot: this.slot, run: this.run });
+  }
+
+  error(): void {}
+
+  unsubscribe(): void {
+    this.emitted.unsubscribe();
+    this.observed.unsubscribe();
+    watchers.set(this.run, (watchers.get(this.run) ?? 1) - 1);
+  }
+}
+
+/**
+ * Listens to a new run: what it emits, how it ends, and (for a supervisor that watches) its
+ * snapshots, each posted to the owner.
+ */
+export function listenTo(rt: Runtime, slot: Slot, run: AnyActorRef): { unsubscribe(): void } {
+  return new RunListener(rt, slot, run);
 }
 
 /** How many of an actor's observers are its supervisor's own watch. */
@@ -252,7 +255,7 @@ export function handleRunEvent(rt: Runtime, event: AnyEventObject): boolean {
       }
       return true;
     case CHILD_SNAPSHOT:
-      (event.clear as () => void)();
+      (event.listener as RunListener).taken();
       if (rt.slots.get(slot.id) === slot && slot.ref === event.run) rt.changed = true;
       return true;
   }

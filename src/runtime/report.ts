@@ -26,8 +26,29 @@ const CARRY_REPORT = new Set([HOST_WAIT, HOST_EMPTY, HOST_DRAINED, HOST_FAILED, 
 /** Lifecycle events handed to the machine in one event at most. */
 const REPORT_BATCH = 64;
 
-/** The machine events the runtime made, for the machine's guards. */
-const made = new WeakSet<object>();
+/** The runtime's event the machine is taking right now (see `embed.ts`), for its guards. */
+let delivering: object | null = null;
+
+/**
+ * Hands one of the runtime's events to its machine: while the machine takes it, and only
+ * then, {@link isFromRuntime} says so. The events never pass through a mailbox, so nobody
+ * else can hand the machine one.
+ *
+ * @example
+ *
+ * ```ts
+ * next = deliver(event, () => transition(next, event, scope));
+ * ```
+ */
+export function deliver<T>(event: object, take: () => T): T {
+  const outer = delivering;
+  delivering = event;
+  try {
+    return take();
+  } finally {
+    delivering = outer;
+  }
+}
 
 /**
  * Tells whether an event the machine is handling was made by its runtime.
@@ -39,7 +60,7 @@ const made = new WeakSet<object>();
  * ```
  */
 export function isFromRuntime(event: object): boolean {
-  return made.has(event);
+  return event === delivering;
 }
 
 const sameCounts = (a: ChildCounts, b: ChildCounts) =>
@@ -59,7 +80,6 @@ const supervisorView = (rt: Runtime): ChildView | undefined =>
   rt.config.mode === 'supervisor' ? rt.slots.values().next().value?.view : undefined;
 
 function toMachine(rt: Runtime, event: AnyEventObject): void {
-  made.add(event);
   rt.toMachine.push(event);
 }
 
@@ -75,19 +95,22 @@ function toMachine(rt: Runtime, event: AnyEventObject): void {
 export function flush(rt: Runtime): void {
   rt.drops?.clear();
   if (rt.outbox.length === 0 && !rt.dirty && sameCounts(rt.counts, rt.reported)) return;
-  rt.reported = { ...rt.counts };
+  // Reports never change the counts they carry, so the last one reported is kept as is.
+  const counts = { ...rt.counts };
+  rt.reported = counts;
   rt.dirty = false;
   const events = rt.outbox;
   rt.outbox = [];
-  const child = supervisorView(rt);
+  const view = supervisorView(rt);
+  const child = view ? { ...view } : undefined;
   // XState runs a step's emits from a queue that costs O(length) per item, so one batch
   // per child of a large group would make reporting quadratic.
   for (let i = 0; i < Math.max(events.length, 1); i += REPORT_BATCH) {
     toMachine(rt, {
       type: HOST_REPORT,
       events: events.length <= REPORT_BATCH ? events : events.slice(i, i + REPORT_BATCH),
-      counts: { ...rt.counts },
-      child: child ? { ...child } : undefined,
+      counts,
+      child,
     });
   }
 }

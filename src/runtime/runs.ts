@@ -170,7 +170,7 @@ export function startInitial(rt: Runtime, slot: Slot): void {
 
 /** The child's run has ended or been stopped: it is no longer among the live children. */
 export function detach(rt: Runtime, slot: Slot): void {
-  if (slot.listening) for (const subscription of slot.listening) subscription.unsubscribe();
+  slot.listening?.unsubscribe();
   slot.listening = null;
   if (slot.ref) rt.changed = true;
   slot.ref = null;

@@ -121,8 +121,8 @@ export interface Slot {
   pending: Pending;
   /** Cancels the event-loop turn an immediate restart waits for, while it waits. */
   yielding: (() => void) | null;
-  /** The current run's listeners (emitted events, snapshots). */
-  listening: { unsubscribe(): void }[] | null;
+  /** The current run's listener (emitted events, its end, snapshots). */
+  listening: { unsubscribe(): void } | null;
   /** The parent of the child's runs (see `relay.ts`). */
   relay: AnyActorRef | null;
   /** The output of the last run that completed. */
