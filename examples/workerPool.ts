@@ -1,0 +1,250 @@
+/**
+ * A pool of worker threads for CPU-bound jobs: one worker per core, each a child of a process
+ * group that restarts it when it crashes, and a dispatcher machine that hands out the jobs.
+ *
+ * The dispatcher keeps every job until a worker has posted its result: a job in flight on a
+ * worker that crashes is queued again (at the front) when that worker comes back online, so no
+ * job is lost. A job that crashed its worker `maxAttempts` times is given up and reported, so
+ * one bad job cannot keep the pool restarting. Run it with `npx tsx examples/workerPool.ts`.
+ */
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { assign, createActor, enqueueActions, sendTo, setup } from 'xstate';
+import { createProcessGroup, type EventFromWorker, fromWorker } from '../src/node.js';
+
+/** A CPU-bound job: `rounds` rounds of SHA-256 over `seed`. */
+export interface HashJob {
+  id: number;
+  seed: string;
+  rounds: number;
+  /** How many of its first attempts crash the worker (a demo of a crash and a restart). */
+  crashes?: number;
+}
+
+/** A job as handed to a worker: with the attempt it is on (1 for the first). */
+type Attempt = HashJob & { attempt: number };
+
+/** What the dispatcher sends a worker (through the group, which passes it to every worker). */
+type ToWorker = { type: 'job'; to: string; job: Attempt };
+/** What a worker posts: online at each start, and each result. */
+type FromWorker =
+  | { type: 'online'; worker: string }
+  | { type: 'done'; worker: string; jobId: number; digest: string };
+
+/** One worker thread; its input (its `workerData`) is its id. */
+export const hashWorker = fromWorker<ToWorker, FromWorker, { id: string }>({
+  file: new URL('./workers/hash.mjs', import.meta.url),
+});
+
+/** Emitted by the pool for each job, once, when its result is in. */
+export interface JobResult {
+  type: 'result';
+  jobId: number;
+  digest: string;
+  /** 1 unless the job was queued again after a crash. */
+  attempts: number;
+}
+
+/** Emitted by the pool for a job given up: it crashed its worker `maxAttempts` times. */
+export interface JobFailed {
+  type: 'failed';
+  jobId: number;
+  attempts: number;
+}
+
+/** What the pool says when it stops. */
+export interface PoolOutput {
+  completed: number;
+  /** Jobs given up after `maxAttempts` crashes. */
+  failed: number;
+  /** Jobs queued again because their worker crashed. */
+  requeued: number;
+  /** Jobs not done when it stopped. */
+  pending: number;
+}
+
+interface PoolContext {
+  /** Jobs waiting, from `next` on; jobs queued again after a crash wait in `retries`, first. */
+  queue: readonly Attempt[];
+  next: number;
+  retries: readonly Attempt[];
+  /** Workers online with nothing to do. */
+  idle: readonly string[];
+  /** The job each busy worker has: kept until its result is in. */
+  busy: Readonly<Record<string, Attempt>>;
+  completed: number;
+  failed: number;
+  requeued: number;
+}
+
+type PoolEvent = { type: 'submit'; jobs: readonly HashJob[] } | { type: 'shutdown' };
+
+/**
+ * The pool: a dispatcher machine invoking a group of `size` workers (default one per core).
+ * Send it `{ type: 'submit', jobs }`; it emits a {@link JobResult} per job done, or a
+ * {@link JobFailed} for a job that crashed its worker `maxAttempts` times (default 3);
+ * `shutdown` lets each worker finish its job and stop.
+ */
+export function createWorkerPool({
+  size = availableParallelism(),
+  maxAttempts = 3,
+}: {
+  size?: number;
+  maxAttempts?: number;
+} = {}) {
+  const ids = Array.from({ length: size }, (_, index) => `worker-${index}`);
+  const workers = createProcessGroup({
+    id: 'workers',
+    strategy: 'one-for-one',
+    backoff: { initialMs: 20, maxMs: 1_000 },
+    maxRestarts: { count: 20, withinMs: 10_000 },
+    shutdownTimeoutMs: 5_000,
+    children: ids.map((id) => ({ id, logic: hashWorker, input: { id } })),
+  });
+
+  return setup({
+    types: {
+      context: {} as PoolContext,
+      events: {} as PoolEvent | EventFromWorker<typeof hashWorker>,
+      emitted: {} as JobResult | JobFailed,
+      output: {} as PoolOutput,
+    },
+    actors: { workers },
+    actions: {
+      // Gives each idle worker a job, retries first.
+      dispatch: enqueueActions(({ context, enqueue }) => {
+        let { next, retries } = context;
+        const idle = [...context.idle];
+        const busy = { ...context.busy };
+        while (idle.length > 0 && (retries.length > 0 || next < context.queue.length)) {
+          const worker = idle.shift()!;
+          const job = retries.length > 0 ? retries[0]! : context.queue[next++]!;
+          if (retries.length > 0) retries = retries.slice(1);
+          busy[worker] = job;
+          enqueue.sendTo('workers', { type: 'job', to: worker, job });
+        }
+        enqueue.assign({ next, retries, idle, busy });
+      }),
+    },
+  }).createMachine({
+    id: 'pool',
+    context: {
+      queue: [],
+      next: 0,
+      retries: [],
+      idle: [],
+      busy: {},
+      completed: 0,
+      failed: 0,
+      requeued: 0,
+    },
+    // A group that gives up (a job that crashes every worker) fails the pool with its error.
+    invoke: { id: 'workers', src: 'workers', onDone: '.stopped' },
+    output: ({ context }) => ({
+      completed: context.completed,
+      failed: context.failed,
+      requeued: context.requeued,
+      pending:
+        context.retries.length +
+        context.queue.length -
+        context.next +
+        Object.keys(context.busy).length,
+    }),
+    initial: 'running',
+    states: {
+      running: {
+        on: {
+          submit: {
+            actions: [
+              assign(({ context, event }) => ({
+                queue: [
+                  ...context.queue.slice(context.next),
+                  ...event.jobs.map((job) => ({ ...job, attempt: 1 })),
+                ],
+                next: 0,
+              })),
+              'dispatch',
+            ],
+          },
+          // A worker (re)started: what it had in flight when it crashed is queued again, or
+          // given up after maxAttempts.
+          online: {
+            actions: [
+              enqueueActions(({ context, event, enqueue }) => {
+                const { [event.worker]: lost, ...busy } = context.busy;
+                const idle = context.idle.includes(event.worker)
+                  ? context.idle
+                  : [...context.idle, event.worker];
+                if (!lost) return enqueue.assign({ busy, idle });
+                if (lost.attempt >= maxAttempts) {
+                  enqueue.assign({ busy, idle, failed: context.failed + 1 });
+                  enqueue.emit({ type: 'failed', jobId: lost.id, attempts: lost.attempt });
+                  return;
+                }
+                enqueue.assign({
+                  busy,
+                  idle,
+                  retries: [{ ...lost, attempt: lost.attempt + 1 }, ...context.retries],
+                  requeued: context.requeued + 1,
+                });
+              }),
+              'dispatch',
+            ],
+          },
+          done: {
+            actions: [
+              enqueueActions(({ context, event, enqueue }) => {
+                const job = context.busy[event.worker];
+                // A result of a job queued again meanwhile is not this worker's current job.
+                if (job?.id !== event.jobId) return;
+                const { [event.worker]: _, ...busy } = context.busy;
+                enqueue.assign({
+                  busy,
+                  idle: [...context.idle, event.worker],
+                  completed: context.completed + 1,
+                });
+                enqueue.emit({
+                  type: 'result',
+                  jobId: job.id,
+                  digest: event.digest,
+                  attempts: job.attempt,
+                });
+              }),
+              'dispatch',
+            ],
+          },
+          shutdown: { target: 'stopping', actions: sendTo('workers', { type: 'shutdown' }) },
+        },
+      },
+      stopping: {},
+      stopped: { type: 'final' },
+    },
+  });
+}
+
+/** `npx tsx examples/workerPool.ts`: 200 jobs on a pool, one of which crashes its worker once. */
+async function main(): Promise<void> {
+  const jobs: HashJob[] = Array.from({ length: 200 }, (_, id) => ({
+    id,
+    seed: `job-${id}`,
+    rounds: 20_000,
+    crashes: id === 50 ? 1 : 0,
+  }));
+  const pool = createActor(createWorkerPool());
+  const started = performance.now();
+  let results = 0;
+  pool.on('result', () => {
+    if (++results === jobs.length) pool.send({ type: 'shutdown' });
+  });
+  pool.subscribe({
+    complete: () => {
+      const seconds = (performance.now() - started) / 1000;
+      console.log(pool.getSnapshot().output, `${(jobs.length / seconds).toFixed(0)} jobs/s`);
+    },
+    error: (error) => console.error('the pool failed:', error),
+  });
+  pool.start();
+  pool.send({ type: 'submit', jobs });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
