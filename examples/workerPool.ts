@@ -31,9 +31,13 @@ type FromWorker =
   | { type: 'online'; worker: string }
   | { type: 'done'; worker: string; jobId: number; digest: string };
 
-/** One worker thread; its input (its `workerData`) is its id. */
+/**
+ * One worker thread; its input (its `workerData`) is its id. Its script is plain JavaScript, so
+ * it starts without the parent's Node options (a TypeScript loader would slow every restart).
+ */
 export const hashWorker = fromWorker<ToWorker, FromWorker, { id: string }>({
   file: new URL('./workers/hash.mjs', import.meta.url),
+  execArgv: [],
 });
 
 /** Emitted by the pool for each job, once, when its result is in. */

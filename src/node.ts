@@ -39,7 +39,6 @@ export {
   fromWorker,
   type MessageFromWorker,
   type MessageToWorker,
-  SUPERVISOR_READY,
   type WorkerActorLogic,
   WorkerError,
   type WorkerEvent,

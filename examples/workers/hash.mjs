@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { id } = workerData;
+let healthy = false;
 
 /** `rounds` rounds of SHA-256, each over the previous digest: CPU-bound and deterministic. */
 function hashRounds(seed, rounds) {
@@ -28,4 +29,10 @@ parentPort.on('message', (message) => {
   }
   const digest = hashRounds(job.seed, job.rounds);
   parentPort.postMessage({ type: 'done', worker: id, jobId: job.id, digest });
+  // A run that has done a job works: its failure count is reset, so a later crash is
+  // restarted after the shortest backoff again (said once per run).
+  if (!healthy) {
+    healthy = true;
+    parentPort.postMessage({ type: 'supervisor.healthy' });
+  }
 });

@@ -52,7 +52,7 @@ const EXITED = 'xstate.worker.exited';
 const FAILED = 'xstate.worker.failed';
 
 /** The event a child sends its parent once it is ready to work. */
-export const SUPERVISOR_READY = 'supervisor.ready';
+const SUPERVISOR_READY = 'supervisor.ready';
 
 /** An event sent to a worker actor: posted to the worker, with `transfer` as its transfer list. */
 export type WorkerEvent<TIn extends EventObject> = TIn & {
@@ -164,7 +164,7 @@ const runtimes = new WeakMap<AnyActorRef, Runtime>();
  *   out, its parent stopped, `actor.stop()`) terminates the thread.
  * - `readyOn: 'message'`: the worker posts `{ type: 'ready' }` once it can take work, and the
  *   actor sends `{ type: 'supervisor.ready' }` to its parent (once per run).
- * - `env`, `argv` and `resourceLimits` are passed to `new Worker` at each start.
+ * - `env`, `argv`, `execArgv` and `resourceLimits` are passed to `new Worker` at each start.
  *
  * The logic is shutdown-aware: a supervisor sends `shutdown`, waits up to its
  * `shutdownTimeoutMs`, then stops the actor, which terminates the thread. Each (re)start runs
@@ -277,6 +277,7 @@ export function fromWorker<
           workerData: snapshot.input,
           env: environment(settings.env),
           argv: [...settings.argv],
+          ...(settings.execArgv ? { execArgv: [...settings.execArgv] } : {}),
           ...(settings.resourceLimits ? { resourceLimits: { ...settings.resourceLimits } } : {}),
         });
       } catch (cause) {

@@ -16,6 +16,7 @@ export const WORKER_OPTION_KEYS = [
   'readyOn',
   'env',
   'argv',
+  'execArgv',
   'resourceLimits',
 ] as const;
 
@@ -53,6 +54,12 @@ export interface WorkerOptions {
   /** Strings appended to the worker's `process.argv`. Default none. */
   argv?: readonly string[];
   /**
+   * Node's options for the worker (`--enable-source-maps`). Default the parent thread's own, as
+   * `new Worker` does; `[]` for none, so that a plain JavaScript worker does not load the
+   * parent's TypeScript loader (`--import tsx` costs some 100 ms per start).
+   */
+  execArgv?: readonly string[];
+  /**
    * Limits of the worker's JavaScript engine, as `new Worker` takes them (each in MB). A
    * worker that reaches one ends with an error, which fails the actor.
    */
@@ -68,6 +75,7 @@ export interface WorkerSettings {
   readyOn: WorkerReadyOn;
   env: Record<string, string | undefined>;
   argv: readonly string[];
+  execArgv: readonly string[] | undefined;
   resourceLimits: ResourceLimits | undefined;
 }
 
@@ -81,19 +89,26 @@ export function resolveWorkerOptions(options: WorkerOptions): WorkerSettings {
   if (typeof name !== 'string' || name === '' || name.includes('\0')) {
     invalidOption(owner, 'name', name, 'a non-empty string without NUL bytes');
   }
-  const argv = given.argv ?? [];
-  if (!Array.isArray(argv) || !argv.every((arg) => typeof arg === 'string')) {
-    invalidOption(owner, 'argv', argv, 'an array of strings');
-  }
+  const argv = checkStrings(owner, 'argv', given.argv ?? []);
+  const execArgv =
+    given.execArgv === undefined ? undefined : checkStrings(owner, 'execArgv', given.execArgv);
   return {
     file,
     location,
     name,
     readyOn: checkOneOf(owner, 'readyOn', given.readyOn ?? 'start', ['start', 'message'] as const),
     env: checkEnv(owner, given.env),
-    argv: [...argv],
+    argv,
+    execArgv,
     resourceLimits: checkResourceLimits(owner, given.resourceLimits),
   };
+}
+
+function checkStrings(owner: string, field: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || !value.every((arg) => typeof arg === 'string')) {
+    invalidOption(owner, field, value, 'an array of strings');
+  }
+  return [...value];
 }
 
 /** A script `new Worker` can load: a `file:` URL, an absolute path, or `./` / `../` relative. */
@@ -149,6 +164,7 @@ export function describeWorkerSettings(settings: WorkerSettings): Record<string,
     file: settings.location,
     readyOn: settings.readyOn,
     argv: settings.argv,
+    execArgv: settings.execArgv,
     env: Object.fromEntries(
       Object.entries(settings.env).map(([key, value]) => [
         key,

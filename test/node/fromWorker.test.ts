@@ -32,7 +32,7 @@ type EchoOut =
   | { type: 'hello'; workerData: unknown }
   | { type: 'echoed'; value: unknown; id?: string }
   | { type: 'bytes'; length: number; keys: string[] }
-  | { type: 'described'; env?: string; home: string; argv: string[] }
+  | { type: 'described'; env?: string; home: string; argv: string[]; execArgv: string[] }
   | { type: 'stopping' }
   | { type: 'after-junk' };
 
@@ -165,7 +165,7 @@ describe('fromWorker: events down and up', () => {
     ]);
   });
 
-  it('passes env and argv to the worker', async () => {
+  it('passes env, argv and execArgv to the worker', async () => {
     const { actor } = run(
       setup({
         types: { context: {} as { got: unknown[] } },
@@ -173,6 +173,7 @@ describe('fromWorker: events down and up', () => {
           worker: echo({
             env: { FROM_WORKER_TEST: 'yes', HOME: undefined },
             argv: ['--one', 'two'],
+            execArgv: ['--no-deprecation'],
           }),
         },
       }).createMachine({
@@ -186,7 +187,13 @@ describe('fromWorker: events down and up', () => {
     (actor.getSnapshot().children.worker as AnyActorRef).send({ type: 'describe' });
     await waitFor('the answer', () => actor.getSnapshot().context.got.length === 1);
     expect(actor.getSnapshot().context.got).toEqual([
-      { type: 'described', env: 'yes', home: 'unset', argv: ['--one', 'two'] },
+      {
+        type: 'described',
+        env: 'yes',
+        home: 'unset',
+        argv: ['--one', 'two'],
+        execArgv: ['--no-deprecation'],
+      },
     ]);
     expect(process.env.FROM_WORKER_TEST).toBeUndefined();
   });
