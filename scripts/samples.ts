@@ -27,22 +27,28 @@ export const SAMPLE_PAGES: readonly string[] = [
   'docs/testing.md',
   'docs/persistence.md',
   'docs/types.md',
+  'docs/workers.md',
 ];
 
 const MARKER = /<!-- sample:([^:>]+):start -->([\s\S]*?)<!-- sample:\1:end -->/g;
 
-/** A source file as a page shows it: package imports, no `// docs-hide` lines, in a ts fence. */
-export function renderSample(source: string): string {
+/**
+ * A source file as a page shows it: package imports, no `// docs-hide` lines, in a fence of its
+ * language (`js` for a `.js` or `.mjs` file, `ts` otherwise).
+ */
+export function renderSample(source: string, file = 'sample.ts'): string {
   const lines = source
     .split('\n')
     .filter((line) => !line.trimEnd().endsWith('// docs-hide'))
     .map((line) =>
       line
         .replace(/'(?:\.\.\/)+src\/index\.js'/, "'xstate-supervisor'")
+        .replace(/'(?:\.\.\/)+src\/node\.js'/, "'xstate-supervisor/node'")
         .replace(/'(?:\.\.\/)+src\/testing\.js'/, "'xstate-supervisor/testing'")
         .replace(/'(?:\.\.\/)+examples\/testing\/([\w.-]+)'/, "'./$1'"),
     );
-  return `\n\`\`\`ts\n${lines.join('\n').trimEnd()}\n\`\`\`\n`;
+  const language = /\.m?js$/.test(file) ? 'js' : 'ts';
+  return `\n\`\`\`${language}\n${lines.join('\n').trimEnd()}\n\`\`\`\n`;
 }
 
 /** One sample region of a page. */
@@ -60,7 +66,7 @@ export function samplesOf(
   return [...text.matchAll(MARKER)].map((match) => ({
     file: match[1]!,
     found: match[2]!,
-    wanted: renderSample(readFileSync(resolve(root, match[1]!), 'utf8')),
+    wanted: renderSample(readFileSync(resolve(root, match[1]!), 'utf8'), match[1]!),
   }));
 }
 
@@ -77,7 +83,7 @@ export function updateSamples({ root = ROOT, check = false } = {}): SampleStatus
       const updated = text.replace(
         MARKER,
         (_all, file: string) =>
-          `<!-- sample:${file}:start -->${renderSample(readFileSync(resolve(root, file), 'utf8'))}<!-- sample:${file}:end -->`,
+          `<!-- sample:${file}:start -->${renderSample(readFileSync(resolve(root, file), 'utf8'), file)}<!-- sample:${file}:end -->`,
       );
       if (updated !== text) writeFileSync(path, updated);
     }

@@ -42,6 +42,15 @@ describe('docs: code samples', () => {
     );
   });
 
+  it('shows imports of the Node entry as the package, and a worker script in a js fence', () => {
+    expect(renderSample("import { fromWorker } from '../src/node.js';\n", 'examples/pool.ts')).toBe(
+      "\n```ts\nimport { fromWorker } from 'xstate-supervisor/node';\n```\n",
+    );
+    expect(renderSample("import { parentPort } from 'node:worker_threads';\n", 'w/hash.mjs')).toBe(
+      "\n```js\nimport { parentPort } from 'node:worker_threads';\n```\n",
+    );
+  });
+
   it('the recipe’s test file is a complete file under 40 lines', () => {
     const app = samples.find((s) => s.file === 'test/docs/testing/app.test.ts');
     expect(app?.wanted.split('\n').length).toBeLessThan(40 + 3);
