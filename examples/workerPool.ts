@@ -61,7 +61,7 @@ export interface PoolOutput {
   completed: number;
   /** Jobs given up after `maxAttempts` crashes. */
   failed: number;
-  /** Jobs queued again because their worker crashed. */
+  /** Jobs handed back to the queue because their worker crashed (the one it ran, and the next). */
   requeued: number;
   /** Jobs not done when it stopped. */
   pending: number;
@@ -72,10 +72,10 @@ interface PoolContext {
   queue: readonly Attempt[];
   next: number;
   retries: readonly Attempt[];
-  /** Workers online with nothing to do. */
-  idle: readonly string[];
-  /** The job each busy worker has: kept until its result is in. */
-  busy: Readonly<Record<string, Attempt>>;
+  /** The workers online, in the order they came. */
+  online: readonly string[];
+  /** The jobs handed to each worker, oldest first: kept until each one's result is in. */
+  assigned: Readonly<Record<string, readonly Attempt[]>>;
   completed: number;
   failed: number;
   requeued: number;
@@ -87,14 +87,18 @@ type PoolEvent = { type: 'submit'; jobs: readonly HashJob[] } | { type: 'shutdow
  * The pool: a dispatcher machine invoking a group of `size` workers (default one per core).
  * Send it `{ type: 'submit', jobs }`; it emits a {@link JobResult} per job done, or a
  * {@link JobFailed} for a job that crashed its worker `maxAttempts` times (default 3);
- * `shutdown` lets each worker finish its job and stop.
+ * `shutdown` lets each worker finish the jobs it holds and stop. Each worker holds up to
+ * `prefetch` jobs (default 2: the one it runs and the next, waiting in its port), so it never
+ * waits for the dispatcher between two jobs.
  */
 export function createWorkerPool({
   size = availableParallelism(),
   maxAttempts = 3,
+  prefetch = 2,
 }: {
   size?: number;
   maxAttempts?: number;
+  prefetch?: number;
 } = {}) {
   const ids = Array.from({ length: size }, (_, index) => `worker-${index}`);
   const workers = createProcessGroup({
@@ -115,19 +119,65 @@ export function createWorkerPool({
     },
     actors: { workers },
     actions: {
-      // Gives each idle worker a job, retries first.
+      // Tops up each worker to `prefetch` jobs, one round at a time (retries first).
       dispatch: enqueueActions(({ context, enqueue }) => {
         let { next, retries } = context;
-        const idle = [...context.idle];
-        const busy = { ...context.busy };
-        while (idle.length > 0 && (retries.length > 0 || next < context.queue.length)) {
-          const worker = idle.shift()!;
-          const job = retries.length > 0 ? retries[0]! : context.queue[next++]!;
-          if (retries.length > 0) retries = retries.slice(1);
-          busy[worker] = job;
-          enqueue.sendTo('workers', { type: 'job', to: worker, job });
+        const assigned = { ...context.assigned };
+        const waiting = () => retries.length > 0 || next < context.queue.length;
+        for (let depth = 1; depth <= prefetch && waiting(); depth++) {
+          for (const worker of context.online) {
+            const held = assigned[worker] ?? [];
+            if (held.length >= depth || !waiting()) continue;
+            const job = retries[0] ?? context.queue[next++]!;
+            if (retries.length > 0) retries = retries.slice(1);
+            assigned[worker] = [...held, job];
+            enqueue.sendTo('workers', { type: 'job', to: worker, job });
+          }
         }
-        enqueue.assign({ next, retries, idle, busy });
+        enqueue.assign({ next, retries, assigned });
+      }),
+      // Takes a result: once, from the worker that holds the job.
+      record: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'done') return;
+        const held = context.assigned[event.worker] ?? [];
+        const job = held.find((attempt) => attempt.id === event.jobId);
+        // A result of a job queued again meanwhile is no longer this worker's to report.
+        if (!job) return;
+        enqueue.assign({
+          assigned: { ...context.assigned, [event.worker]: held.filter((other) => other !== job) },
+          completed: context.completed + 1,
+        });
+        enqueue.emit({
+          type: 'result',
+          jobId: job.id,
+          digest: event.digest,
+          attempts: job.attempt,
+        });
+      }),
+      // A worker (re)started: the jobs it held when it crashed are queued again, first. The
+      // one it was running made it crash: that is an attempt, and after maxAttempts it is
+      // given up.
+      requeue: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'online') return;
+        const [crashed, ...rest] = context.assigned[event.worker] ?? [];
+        const online = context.online.includes(event.worker)
+          ? context.online
+          : [...context.online, event.worker];
+        const assigned = { ...context.assigned, [event.worker]: [] };
+        if (!crashed) return enqueue.assign({ online, assigned });
+        const again = crashed.attempt < maxAttempts;
+        if (!again) enqueue.emit({ type: 'failed', jobId: crashed.id, attempts: crashed.attempt });
+        enqueue.assign({
+          online,
+          assigned,
+          retries: [
+            ...(again ? [{ ...crashed, attempt: crashed.attempt + 1 }] : []),
+            ...rest,
+            ...context.retries,
+          ],
+          requeued: context.requeued + rest.length + (again ? 1 : 0),
+          failed: context.failed + (again ? 0 : 1),
+        });
       }),
     },
   }).createMachine({
@@ -136,13 +186,14 @@ export function createWorkerPool({
       queue: [],
       next: 0,
       retries: [],
-      idle: [],
-      busy: {},
+      online: [],
+      assigned: {},
       completed: 0,
       failed: 0,
       requeued: 0,
     },
-    // A group that gives up (a job that crashes every worker) fails the pool with its error.
+    // A group that gives up (workers that crash on their own, again and again) fails the pool
+    // with its error.
     invoke: { id: 'workers', src: 'workers', onDone: '.stopped' },
     output: ({ context }) => ({
       completed: context.completed,
@@ -152,8 +203,10 @@ export function createWorkerPool({
         context.retries.length +
         context.queue.length -
         context.next +
-        Object.keys(context.busy).length,
+        Object.values(context.assigned).reduce((sum, held) => sum + held.length, 0),
     }),
+    // Results still count while the workers finish what they hold after a shutdown.
+    on: { done: { actions: 'record' } },
     initial: 'running',
     states: {
       running: {
@@ -170,53 +223,8 @@ export function createWorkerPool({
               'dispatch',
             ],
           },
-          // A worker (re)started: what it had in flight when it crashed is queued again, or
-          // given up after maxAttempts.
-          online: {
-            actions: [
-              enqueueActions(({ context, event, enqueue }) => {
-                const { [event.worker]: lost, ...busy } = context.busy;
-                const idle = context.idle.includes(event.worker)
-                  ? context.idle
-                  : [...context.idle, event.worker];
-                if (!lost) return enqueue.assign({ busy, idle });
-                if (lost.attempt >= maxAttempts) {
-                  enqueue.assign({ busy, idle, failed: context.failed + 1 });
-                  enqueue.emit({ type: 'failed', jobId: lost.id, attempts: lost.attempt });
-                  return;
-                }
-                enqueue.assign({
-                  busy,
-                  idle,
-                  retries: [{ ...lost, attempt: lost.attempt + 1 }, ...context.retries],
-                  requeued: context.requeued + 1,
-                });
-              }),
-              'dispatch',
-            ],
-          },
-          done: {
-            actions: [
-              enqueueActions(({ context, event, enqueue }) => {
-                const job = context.busy[event.worker];
-                // A result of a job queued again meanwhile is not this worker's current job.
-                if (job?.id !== event.jobId) return;
-                const { [event.worker]: _, ...busy } = context.busy;
-                enqueue.assign({
-                  busy,
-                  idle: [...context.idle, event.worker],
-                  completed: context.completed + 1,
-                });
-                enqueue.emit({
-                  type: 'result',
-                  jobId: job.id,
-                  digest: event.digest,
-                  attempts: job.attempt,
-                });
-              }),
-              'dispatch',
-            ],
-          },
+          online: { actions: ['requeue', 'dispatch'] },
+          done: { actions: ['record', 'dispatch'] },
           shutdown: { target: 'stopping', actions: sendTo('workers', { type: 'shutdown' }) },
         },
       },
