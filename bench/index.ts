@@ -9,6 +9,7 @@
  * npm run bench -- --quick --write    # smaller sizes, writes too
  * npm run bench -- --only=throughput,memory
  * npm run bench -- --only=logs              # xsup against concurrently
+ * npm run bench -- --only=workers           # a pool of 2 worker threads against 1
  * ```
  */
 import { cpus, loadavg, platform, arch as processorArch, totalmem } from 'node:os';
@@ -25,6 +26,7 @@ import { runSpawn } from './spawn.js';
 import { formatTable } from './table.js';
 import { runThroughput } from './throughput.js';
 import { runTimers } from './timers.js';
+import { runWorkers } from './workers.js';
 
 const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   throughput: runThroughput,
@@ -36,6 +38,7 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   latency: runLatency,
   memory: runMemory,
   logs: runLogs,
+  workers: runWorkers,
 };
 
 async function main(): Promise<void> {
