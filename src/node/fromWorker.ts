@@ -66,10 +66,34 @@ export interface WorkerShutdownEvent {
   force?: boolean;
 }
 
-/** What a worker's script receives on `parentPort`: the events sent to the actor, and `shutdown`. */
+/**
+ * What a worker's script receives on `parentPort`: the events sent to the actor (without their
+ * `transfer` list), and `shutdown`.
+ *
+ * @example
+ *
+ * ```js
+ * // worker.mjs
+ * /** @type {(message: import('xstate-supervisor/node').MessageToWorker<Job>) => void} *\/
+ * const onMessage = (message) => (message.type === 'shutdown' ? parentPort.close() : run(message));
+ * parentPort.on('message', onMessage);
+ * ```
+ */
 export type MessageToWorker<TIn extends EventObject> = TIn | { type: 'shutdown' };
 
-/** What a worker's script may post on `parentPort`: its events, and `ready`. */
+/**
+ * What a worker's script may post on `parentPort`: its events, and `ready` (with
+ * `readyOn: 'message'`).
+ *
+ * @example
+ *
+ * ```js
+ * // worker.mjs
+ * /** @param {import('xstate-supervisor/node').MessageFromWorker<Result>} event *\/
+ * const post = (event) => parentPort.postMessage(event);
+ * post({ type: 'ready' });
+ * ```
+ */
 export type MessageFromWorker<TOut extends EventObject> = TOut | { type: 'ready' };
 
 /** The output of a worker that ended well (exit code 0). */
