@@ -12,31 +12,30 @@ import { pathToFileURL } from 'node:url';
 import { assign, createActor, enqueueActions, sendTo, setup } from 'xstate';
 import { createProcessGroup, type EventFromWorker, fromWorker } from '../src/node.js';
 
-/** A CPU-bound job: `rounds` rounds of SHA-256 over `seed`. */
-export interface HashJob {
+/** A CPU-bound job: count the primes below `below`. */
+export interface PrimeJob {
   id: number;
-  seed: string;
-  rounds: number;
+  below: number;
   /** How many of its first attempts crash the worker (a demo of a crash and a restart). */
   crashes?: number;
 }
 
 /** A job as handed to a worker: with the attempt it is on (1 for the first). */
-type Attempt = HashJob & { attempt: number };
+type Attempt = PrimeJob & { attempt: number };
 
 /** What the dispatcher sends a worker (through the group, which passes it to every worker). */
 type ToWorker = { type: 'job'; to: string; job: Attempt };
 /** What a worker posts: online at each start, and each result. */
 type FromWorker =
   | { type: 'online'; worker: string }
-  | { type: 'done'; worker: string; jobId: number; digest: string };
+  | { type: 'done'; worker: string; jobId: number; primes: number };
 
 /**
  * One worker thread; its input (its `workerData`) is its id. Its script is plain JavaScript, so
  * it starts without the parent's Node options (a TypeScript loader would slow every restart).
  */
-export const hashWorker = fromWorker<ToWorker, FromWorker, { id: string }>({
-  file: new URL('./workers/hash.mjs', import.meta.url),
+export const primeWorker = fromWorker<ToWorker, FromWorker, { id: string }>({
+  file: new URL('./workers/primes.mjs', import.meta.url),
   execArgv: [],
 });
 
@@ -44,7 +43,8 @@ export const hashWorker = fromWorker<ToWorker, FromWorker, { id: string }>({
 export interface JobResult {
   type: 'result';
   jobId: number;
-  digest: string;
+  /** How many primes are below the job's `below`. */
+  primes: number;
   /** 1 unless the job was queued again after a crash. */
   attempts: number;
 }
@@ -81,7 +81,7 @@ interface PoolContext {
   requeued: number;
 }
 
-type PoolEvent = { type: 'submit'; jobs: readonly HashJob[] } | { type: 'shutdown' };
+type PoolEvent = { type: 'submit'; jobs: readonly PrimeJob[] } | { type: 'shutdown' };
 
 /**
  * The pool: a dispatcher machine invoking a group of `size` workers (default one per core).
@@ -107,13 +107,13 @@ export function createWorkerPool({
     backoff: { initialMs: 20, maxMs: 1_000 },
     maxRestarts: { count: 20, withinMs: 10_000 },
     shutdownTimeoutMs: 5_000,
-    children: ids.map((id) => ({ id, logic: hashWorker, input: { id } })),
+    children: ids.map((id) => ({ id, logic: primeWorker, input: { id } })),
   });
 
   return setup({
     types: {
       context: {} as PoolContext,
-      events: {} as PoolEvent | EventFromWorker<typeof hashWorker>,
+      events: {} as PoolEvent | EventFromWorker<typeof primeWorker>,
       emitted: {} as JobResult | JobFailed,
       output: {} as PoolOutput,
     },
@@ -150,7 +150,7 @@ export function createWorkerPool({
         enqueue.emit({
           type: 'result',
           jobId: job.id,
-          digest: event.digest,
+          primes: event.primes,
           attempts: job.attempt,
         });
       }),
@@ -236,10 +236,9 @@ export function createWorkerPool({
 
 /** `npx tsx examples/workerPool.ts`: 200 jobs on a pool, one of which crashes its worker once. */
 async function main(): Promise<void> {
-  const jobs: HashJob[] = Array.from({ length: 200 }, (_, id) => ({
+  const jobs: PrimeJob[] = Array.from({ length: 200 }, (_, id) => ({
     id,
-    seed: `job-${id}`,
-    rounds: 20_000,
+    below: 200_000 + id,
     crashes: id === 50 ? 1 : 0,
   }));
   const pool = createActor(createWorkerPool());

@@ -1,24 +1,30 @@
 // The worker of examples/workerPool.ts: one thread of the pool. It says it is online at every
 // start, takes the jobs addressed to it, posts each result, and stops when asked to.
-import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { id } = workerData;
 let healthy = false;
 
-/** `rounds` rounds of SHA-256, each over the previous digest: CPU-bound and deterministic. */
-function hashRounds(seed, rounds) {
-  let digest = seed;
-  for (let round = 0; round < rounds; round++) {
-    digest = createHash('sha256').update(digest).digest('hex');
+/** How many primes are below `n`, by trial division: CPU-bound plain JavaScript. */
+function countPrimes(n) {
+  let count = 0;
+  for (let candidate = 2; candidate < n; candidate++) {
+    let prime = true;
+    for (let divisor = 2; divisor * divisor <= candidate; divisor++) {
+      if (candidate % divisor === 0) {
+        prime = false;
+        break;
+      }
+    }
+    if (prime) count++;
   }
-  return digest;
+  return count;
 }
 
 parentPort.postMessage({ type: 'online', worker: id });
 
 parentPort.on('message', (message) => {
-  // Closing the port ends the thread once the current job is done: exit code 0.
+  // Closing the port ends the thread once the jobs already posted to it are done: exit code 0.
   if (message.type === 'shutdown') return parentPort.close();
   // The group passes every event to every worker: take only the jobs addressed to this one.
   if (message.type !== 'job' || message.to !== id) return;
@@ -27,8 +33,12 @@ parentPort.on('message', (message) => {
   if (job.attempt <= (job.crashes ?? 0)) {
     throw new Error(`job ${job.id} crashed worker ${id} (attempt ${job.attempt})`);
   }
-  const digest = hashRounds(job.seed, job.rounds);
-  parentPort.postMessage({ type: 'done', worker: id, jobId: job.id, digest });
+  parentPort.postMessage({
+    type: 'done',
+    worker: id,
+    jobId: job.id,
+    primes: countPrimes(job.below),
+  });
   // A run that has done a job works: its failure count is reset, so a later crash is
   // restarted after the shortest backoff again (said once per run).
   if (!healthy) {
