@@ -10,6 +10,7 @@
  * npm run bench -- --only=throughput,memory
  * npm run bench -- --only=logs              # xsup against concurrently
  * npm run bench -- --only=bundle            # the library's share of a browser bundle
+ * npm run bench -- --only=workers           # a pool of 2 worker threads against 1
  * ```
  */
 import { cpus, loadavg, platform, arch as processorArch, totalmem } from 'node:os';
@@ -28,6 +29,7 @@ import { formatTable } from './table.js';
 import { runThroughput } from './throughput.js';
 import { runTimers } from './timers.js';
 import { runWatch } from './watch.js';
+import { runWorkers } from './workers.js';
 
 const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   throughput: runThroughput,
@@ -41,6 +43,7 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   memory: runMemory,
   logs: runLogs,
   bundle: runBundle,
+  workers: runWorkers,
 };
 
 async function main(): Promise<void> {

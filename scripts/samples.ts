@@ -30,33 +30,33 @@ export const SAMPLE_PAGES: readonly string[] = [
   'docs/supervisor.md',
   'docs/react.md',
   'docs/process.md',
+  'docs/workers.md',
 ];
 
 const MARKER = /<!-- sample:([^:>]+):start -->([\s\S]*?)<!-- sample:\1:end -->/g;
 
 /**
  * A source file as a page shows it: package imports, no `// docs-hide` lines, in a fence of its
- * language (`ts`, or `tsx` for a React component).
+ * language (`js` for a `.js` or `.mjs` file, `tsx` for a React component, `ts` otherwise).
  */
-export function renderSample(source: string, language: 'ts' | 'tsx' = 'ts'): string {
+export function renderSample(source: string, file = 'sample.ts'): string {
   const lines = source
     .split('\n')
     .filter((line) => !line.trimEnd().endsWith('// docs-hide'))
     .map((line) =>
       line
         .replace(/'(?:\.\.\/)+src\/index\.js'/, "'xstate-supervisor'")
+        .replace(/'(?:\.\.\/)+src\/node\.js'/, "'xstate-supervisor/node'")
         .replace(/'(?:\.\.\/)+src\/testing\.js'/, "'xstate-supervisor/testing'")
         .replace(/'(?:\.\.\/)+examples\/testing\/([\w.-]+)'/, "'./$1'"),
     );
+  const language = /\.m?js$/.test(file) ? 'js' : file.endsWith('.tsx') ? 'tsx' : 'ts';
   return `\n\`\`\`${language}\n${lines.join('\n').trimEnd()}\n\`\`\`\n`;
 }
 
 /** The sample file `file` (relative to `root`) as a page shows it. */
 function renderFile(root: string, file: string): string {
-  return renderSample(
-    readFileSync(resolve(root, file), 'utf8'),
-    file.endsWith('.tsx') ? 'tsx' : 'ts',
-  );
+  return renderSample(readFileSync(resolve(root, file), 'utf8'), file);
 }
 
 /** One sample region of a page. */

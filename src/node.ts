@@ -3,8 +3,8 @@
  *
  * Everything of the main entry point, plus what needs Node: OS child processes
  * (`fromChildProcess`), OS signals (`fromSignals`), the service entry point (`runMain`),
- * health endpoints and Prometheus metrics (`startHealthServer`, `renderMetrics`) and the
- * Stately inspector relay (`startInspector`).
+ * worker threads (`fromWorker`), health endpoints and Prometheus metrics (`startHealthServer`,
+ * `renderMetrics`) and the Stately inspector relay (`startInspector`).
  */
 
 export * from './index.js';
@@ -34,6 +34,21 @@ export {
   type SignalsOptions,
   type SignalsSnapshot,
 } from './node/fromSignals.js';
+export {
+  type EventFromWorker,
+  fromWorker,
+  type MessageFromWorker,
+  type MessageToWorker,
+  type WorkerActorLogic,
+  WorkerError,
+  type WorkerEvent,
+  type WorkerFailure,
+  type WorkerOptions,
+  type WorkerOutput,
+  type WorkerReadyOn,
+  type WorkerShutdownEvent,
+  type WorkerSnapshot,
+} from './node/fromWorker.js';
 export {
   type HealthEntry,
   type HealthServer,

@@ -77,6 +77,8 @@ describe('entry points', () => {
       'runMain',
       'fromChildProcess',
       'fromSignals',
+      'fromWorker',
+      'WorkerError',
       'startHealthServer',
       'startInspector',
       'renderMetrics',

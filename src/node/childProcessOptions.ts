@@ -55,6 +55,33 @@ function checkCatchableSignal(owner: string, field: string, value: unknown): Nod
   return checkSignal(owner, field, value, CATCHABLE_SIGNALS);
 }
 
+/**
+ * Checks the `env` option (variables added to the inherited environment, `undefined` removing
+ * one): names must not be empty or hold `=` or NUL bytes, values must be strings without NUL
+ * bytes. A value never appears in a message: environment variables hold secrets.
+ */
+export function checkEnv(owner: string, value: unknown): Record<string, string | undefined> {
+  const env = checkObject(owner, 'env', value);
+  for (const [key, value] of Object.entries(env)) {
+    if (key === '' || key.includes('=') || key.includes('\0')) {
+      throw new TypeError(
+        `${owner}: option "env" has the key ${describe(key)}; a variable name must not be empty or hold "=" or NUL bytes`,
+      );
+    }
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeError(
+        `${owner}: option "env.${key}" must be a string, or undefined to remove the variable; got ${value === null ? 'null' : `a value of type ${typeof value}`} (not shown)`,
+      );
+    }
+    if (typeof value === 'string' && value.includes('\0')) {
+      throw new TypeError(
+        `${owner}: option "env.${key}" must be a string without NUL bytes ("\\0"); got one with a NUL byte (not shown)`,
+      );
+    }
+  }
+  return env as Record<string, string | undefined>;
+}
+
 /** Lines of stderr kept for the error of a failed process, by default. */
 export const DEFAULT_STDERR_TAIL_LINES = 20;
 /** How long processes left in the group after the main process exited get, by default (ms). */
@@ -149,25 +176,7 @@ export function resolveChildProcessOptions(options: ChildProcessOptions): ChildP
     invalidOption(owner, 'cwd', cwd, 'a non-empty string (a directory path)');
   }
   if (cwd !== undefined) checkNoNul(owner, 'cwd', cwd);
-  const env = checkObject(owner, 'env', given.env);
-  for (const [key, value] of Object.entries(env)) {
-    if (key === '' || key.includes('=') || key.includes('\0')) {
-      throw new TypeError(
-        `${owner}: option "env" has the key ${describe(key)}; a variable name must not be empty or hold "=" or NUL bytes`,
-      );
-    }
-    // The value itself never goes into a message: environment variables hold secrets.
-    if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(
-        `${owner}: option "env.${key}" must be a string, or undefined to remove the variable; got ${value === null ? 'null' : `a value of type ${typeof value}`} (not shown)`,
-      );
-    }
-    if (typeof value === 'string' && value.includes('\0')) {
-      throw new TypeError(
-        `${owner}: option "env.${key}" must be a string without NUL bytes ("\\0"); got one with a NUL byte (not shown)`,
-      );
-    }
-  }
+  const env = checkEnv(owner, given.env);
   const shell = given.shell ?? false;
   if (typeof shell !== 'boolean' && (typeof shell !== 'string' || shell === '')) {
     invalidOption(owner, 'shell', shell, 'true, false or the path of a shell');
@@ -197,7 +206,7 @@ export function resolveChildProcessOptions(options: ChildProcessOptions): ChildP
     command,
     args,
     cwd,
-    env: env as Record<string, string | undefined>,
+    env,
     shell,
     name,
     shutdownSignal: checkCatchableSignal(

@@ -43,12 +43,21 @@ describe('docs: code samples', () => {
   });
 
   it('shows a React component in a tsx fence, and the React sample’s files as tsx and ts', () => {
-    expect(renderSample('export const a = <b />;\n', 'tsx')).toBe(
+    expect(renderSample('export const a = <b />;\n', 'app.tsx')).toBe(
       '\n```tsx\nexport const a = <b />;\n```\n',
     );
     const react = samples.filter((s) => s.page === 'docs/react.md');
     expect(react.map((s) => s.file)).toEqual(['docs/react/machine.ts', 'docs/react/app.tsx']);
     expect(react.map((s) => s.wanted.split('\n')[1])).toEqual(['```ts', '```tsx']);
+  });
+
+  it('shows imports of the Node entry as the package, and a worker script in a js fence', () => {
+    expect(renderSample("import { fromWorker } from '../src/node.js';\n", 'examples/pool.ts')).toBe(
+      "\n```ts\nimport { fromWorker } from 'xstate-supervisor/node';\n```\n",
+    );
+    expect(renderSample("import { parentPort } from 'node:worker_threads';\n", 'w/hash.mjs')).toBe(
+      "\n```js\nimport { parentPort } from 'node:worker_threads';\n```\n",
+    );
   });
 
   it('the recipe’s test file is a complete file under 40 lines', () => {
