@@ -8,12 +8,11 @@
  * restart round wait for their round; a removed child is let go.
  */
 import { stopActor } from '../actors/guard.js';
-import { takeUndelivered } from '../actors/ledger.js';
 import { summarizeError } from '../errors.js';
 import { HOST_DRAINED } from './events.js';
 import { leaveRound, scheduleRound } from './exits.js';
 import { joinGrace, leaveGrace } from './grace.js';
-import { keep } from './messages.js';
+import { takeBack } from './messages.js';
 import { checkEmpty, lifecycle, send } from './report.js';
 import { detach, forget, setStatus } from './runs.js';
 import { cancel } from './timers.js';
@@ -59,7 +58,7 @@ export function stoppedSlot(
   leaveGrace(slot);
   const run = slot.ref;
   detach(rt, slot);
-  if (run) for (const event of takeUndelivered(run)) keep(rt, slot, event);
+  if (run) takeBack(rt, slot, run);
   const ownerId = rt.config.ownerId;
   const childId = slot.id;
   if (forced) {

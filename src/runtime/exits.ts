@@ -8,14 +8,13 @@
  * strategy names and starts them again together after the delay (a round). A health signal
  * or a stable run resets the failure count.
  */
-import { takeUndelivered } from '../actors/ledger.js';
 import { onNextTurn } from '../actors/yieldToEventLoop.js';
 import { summarizeError } from '../errors.js';
 import { backoffDelay } from '../policy/backoff.js';
 import { countRestart, decideExit, restartRound, type WindowTimer } from '../policy/restart.js';
 import { continueDrain, drained, stopSlot } from './drain.js';
 import { HOST_WAIT, RESTART_DUE, WINDOW_CLOSED, WINDOW_EXPIRED, YIELD_DONE } from './events.js';
-import { keep } from './messages.js';
+import { takeBack } from './messages.js';
 import { checkEmpty, fail, lifecycle, send } from './report.js';
 import { detach, forget, setStatus, start } from './runs.js';
 import { cancel, post, schedule } from './timers.js';
@@ -75,7 +74,7 @@ export function exited(rt: Runtime, slot: Slot, failed: boolean, result: unknown
   const { ownerId, mode, strategy } = config;
   const run = slot.ref;
   detach(rt, slot);
-  if (run) for (const event of takeUndelivered(run)) keep(rt, slot, event);
+  if (run) takeBack(rt, slot, run);
   const childId = slot.id;
   const error = failed ? result : undefined;
   if (!failed) {

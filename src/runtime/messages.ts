@@ -7,7 +7,8 @@
  * back through its ledger. Every message dropped on purpose is counted and reported as one
  * `message.dropped` event per child and reason in a step.
  */
-import type { EventObject } from 'xstate';
+import type { AnyActorRef, EventObject } from 'xstate';
+import { takeUndelivered } from '../actors/ledger.js';
 import type { DropReason, LifecycleEvent } from '../lifecycle.js';
 import { lifecycle } from './report.js';
 import type { Pending, Runtime, Slot } from './types.js';
@@ -69,6 +70,18 @@ export function keep(rt: Runtime, slot: Slot, event: EventObject, front = false)
   rt.dirty = true;
 }
 
+/**
+ * Takes back what a run that ended never handled (its ledger), for the next run. A reload it
+ * got back was announced already.
+ */
+export function takeBack(rt: Runtime, slot: Slot, run: AnyActorRef): void {
+  for (const event of takeUndelivered(run)) {
+    if (event.type === 'reload' && slot.reloadRun === run) slot.reloadAnnounced = true;
+    keep(rt, slot, event);
+  }
+  if (slot.reloadRun === run) slot.reloadRun = null;
+}
+
 /** Drops what was kept for a child that will not run again. */
 export function dropPending(rt: Runtime, slot: Slot, reason: DropReason): void {
   const count = pendingSize(slot.pending);
@@ -89,7 +102,13 @@ export function deliverPending(rt: Runtime, slot: Slot): void {
   rt.dirty = true;
   if (reload) {
     ref.send({ type: 'reload' });
-    lifecycle(rt, { type: 'reload.sent', supervisorId: rt.config.ownerId, childId: slot.id });
+    // Announced once: a reload a failed run never handled, handed back by its ledger, was
+    // announced when it was handed to that run.
+    if (!slot.reloadAnnounced) {
+      lifecycle(rt, { type: 'reload.sent', supervisorId: rt.config.ownerId, childId: slot.id });
+    }
+    slot.reloadAnnounced = false;
+    slot.reloadRun = ref;
   }
   for (const message of messages) {
     if (slot.ref !== ref || !slot.started) {

@@ -66,6 +66,8 @@ export function newSlot(rt: Runtime, spec: Slot['spec']): Slot {
     yielding: null,
     relay: null,
     output: undefined,
+    reloadRun: null,
+    reloadAnnounced: false,
   };
 }
 

@@ -127,6 +127,10 @@ export interface Slot {
   relay: AnyActorRef | null;
   /** The output of the last run that completed. */
   output: unknown;
+  /** The run the kept reload was last handed to (and announced for). */
+  reloadRun: AnyActorRef | null;
+  /** The kept reload came back from a run it was announced for. */
+  reloadAnnounced: boolean;
 }
 
 /** A slot's place in a shared grace period (see `grace.ts`). */

@@ -12,6 +12,7 @@ import {
   type InspectionEvent,
   SimulatedClock,
 } from 'xstate';
+import { fromProcess } from '../../src/actors/fromProcess.js';
 import { idle } from '../../src/actors/idle.js';
 import { createProcessGroup } from '../../src/machines/group.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
@@ -174,5 +175,38 @@ describe('any end of a run is an exit', () => {
     expect(open).toBe(1);
     actor.stop();
     expect(open).toBe(0);
+  });
+});
+
+describe('a reload kept through a failed start', () => {
+  it('is announced once, and handled by the run that gets it', async () => {
+    let starts = 0;
+    const handled: number[] = [];
+    const child = fromProcess(async ({ onReload, signal }) => {
+      starts++;
+      // The first run fails, and so does the first restart, before it listens for reloads.
+      if (starts <= 2) throw new Error(`start ${starts} failed`);
+      const run = starts;
+      onReload(() => {
+        handled.push(run);
+      });
+      await new Promise((resolve) => signal.addEventListener('abort', resolve));
+    });
+    const clock = new SimulatedClock();
+    const actor = createActor(createSupervisor(child, { backoff: { initialMs: 100 } }), { clock });
+    const announced: string[] = [];
+    actor.on('reload.sent', (event) => announced.push(event.type));
+    actor.start();
+    await settle();
+    expect(actor.getSnapshot().matches('backingOff')).toBe(true);
+    actor.send({ type: 'reload' });
+    await advance(clock, 100);
+    await settle();
+    await advance(clock, 200);
+    await settle();
+    expect(starts).toBe(3);
+    expect(handled).toEqual([3]);
+    expect(announced).toHaveLength(1);
+    actor.stop();
   });
 });
