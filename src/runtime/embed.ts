@@ -21,6 +21,7 @@ import { guardActor, stopActor } from '../actors/guard.js';
 import { stopOrphans } from '../actors/orphans.js';
 import { YIELDED } from '../actors/yieldToEventLoop.js';
 import { guardListeners, isReal } from '../machines/harden.js';
+import { startDrain } from './drain.js';
 import { DONE_PREFIX, ERROR_PREFIX, HOST_EVENT_PREFIX, HOST_REJECTED } from './events.js';
 import { handleCommand, handleOwn } from './handle.js';
 import { drop } from './messages.js';
@@ -264,9 +265,12 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       }
       const restored = rt.restored !== undefined;
       rt.restored = undefined;
+      // A machine restored while shutting down (`stopping`, a group's `failing`) drains what
+      // runs, whatever the persisted part said: it is waiting for the end of a drain.
+      if (isDraining(snapshot) && !rt.draining && !rt.finished) startDrain(rt, false);
       flush(rt);
       // A group without children completes at once.
-      if (!restored) checkEmpty(rt);
+      if (!restored && !rt.draining && !rt.finished) checkEmpty(rt);
     } catch (error) {
       teardown(rt, snapshot);
       throw error;
@@ -298,6 +302,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     const { [PERSISTED_KEY]: kept, ...rest } = persisted as Record<string, unknown>;
     // Checked before anything starts: a bad part is an error naming its field, never a leak.
     const checked = kept === undefined ? undefined : checkPersisted(kept);
+    checkEnding(rest);
     const snapshot = restore(rest, scope) as object;
     if (checked) restoring.set(snapshot, checked);
     return snapshot;
@@ -310,6 +315,34 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
 }
 
 const AFTER_PREFIX = 'xstate.after.';
+
+/** The top-level state of a machine snapshot's value. */
+function topState(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) return Object.keys(value)[0];
+  return undefined;
+}
+
+/** A supervisor in `running.stopping`, or a group in `running.stopping` or `running.failing`. */
+function isDraining(snapshot: unknown): boolean {
+  const value = (snapshot as { value?: unknown }).value;
+  if (topState(value) !== 'running' || typeof value !== 'object' || value === null) return false;
+  const sub = (value as Record<string, unknown>).running;
+  return sub === 'stopping' || sub === 'failing';
+}
+
+/**
+ * A persisted snapshot whose state has ended (`stopped`, `failed`) must not say it is still
+ * active: restored so, it would wait forever for an end that already came.
+ */
+function checkEnding(persisted: Record<string, unknown>): void {
+  const top = topState(persisted.value);
+  if ((top === 'stopped' || top === 'failed') && persisted.status === 'active') {
+    throw new TypeError(
+      `restoring a supervision snapshot: "value" is "${top}" with "status" "active"; expected a state that is running or backing off, or a status that has ended`,
+    );
+  }
+}
 
 /** Posted after a start whose decisions the machine has to take. */
 const SETTLE = `${HOST_EVENT_PREFIX}settle`;

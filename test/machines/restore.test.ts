@@ -85,3 +85,37 @@ describe('restoring a supervisor', () => {
     },
   );
 });
+
+describe('restoring a forged state', () => {
+  it('refuses an ended state that says it is still active, naming the value', async () => {
+    const { probe, logic, persisted } = stored();
+    persisted.value = 'stopped';
+    const restored = createActor(logic, { snapshot: persisted });
+    const errors: unknown[] = [];
+    restored.subscribe({ error: (error) => errors.push(error) });
+    restored.start();
+    await settle();
+    expect(String(errors[0])).toMatch(/"value" is "stopped" with "status" "active"/);
+    expect(probe.live()).toEqual([]);
+  });
+
+  it('finishes the shutdown of a snapshot stopping without a draining part, or without any', async () => {
+    for (const spoil of [
+      (p: Record<string, unknown>) => {
+        p.value = { running: 'stopping' };
+      },
+      (p: Record<string, unknown>) => {
+        p.value = { running: 'stopping' };
+        delete p.supervision;
+      },
+    ]) {
+      const { probe, logic, persisted } = stored();
+      spoil(persisted);
+      const restored = createActor(logic, { snapshot: persisted }).start();
+      await settle();
+      await settle();
+      expect(restored.getSnapshot().status).toBe('done');
+      expect(probe.live()).toEqual([]);
+    }
+  });
+});
