@@ -187,8 +187,6 @@ describe('a failure inside the library', () => {
         // A start that fails is the group failing.
       }
       await settle(1);
-      actor.send({ type: 'job' });
-      await settle(1);
       // The group failed, through XState's error channel, with the library's error.
       expect(actor.getSnapshot().status).toBe('error');
       expect(errors).toHaveLength(1);
