@@ -187,6 +187,9 @@ describe('a failure inside the library', () => {
         // A start that fails is the group failing.
       }
       await settle(1);
+      // A later read, for the throws that come after the start.
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'job' });
+      await settle(1);
       // The group failed, through XState's error channel, with the library's error.
       expect(actor.getSnapshot().status).toBe('error');
       expect(errors).toHaveLength(1);
