@@ -98,7 +98,8 @@ export function eventType(event: unknown): string {
  * Puts a door in front of the mailbox of a leaf actor: its own internal events pass; a value
  * that is not an event object (`null`, `42`, an object whose `type` throws or is not a non-empty
  * string) and any `xstate.*` event that is not its own (a look-alike of its internal events, a
- * sent `xstate.stop`) are dropped; every other event passes unchanged, its `type` read once.
+ * sent `xstate.stop`) are dropped; every other event passes as a plain copy of its own fields,
+ * read once.
  * Installed once per actor, from the logic's `getInitialSnapshot` and `restoreSnapshot`, so it
  * also guards what is sent before the actor starts; does nothing on an XState whose actors lack
  * the internal `_send`.
@@ -120,14 +121,21 @@ export function guardLeaf(self: AnyActorRef | undefined): void {
   internals!._send = (event: unknown) => {
     if (typeof event !== 'object' || event === null) return;
     if (posted.get(event) === self) return send.call(self, event);
+    // A stranger's event is read once, into a plain copy of its own fields: XState reads the
+    // `type` of what reaches the mailbox again, outside any `try`, so a getter or a `Proxy`
+    // must never get there (one that turned into `xstate.stop` would stop the leaf without
+    // its cleanup).
+    let copy: Record<string, unknown>;
     let type: unknown;
     try {
-      type = (event as { type?: unknown }).type;
+      copy = { ...(event as Record<string, unknown>) };
+      type = Object.hasOwn(copy, 'type') ? copy.type : (event as { type?: unknown }).type;
     } catch {
       return;
     }
     if (typeof type !== 'string' || type === '' || type.startsWith('xstate.')) return;
-    typesRead.set(event, type);
-    send.call(self, event);
+    copy.type = type;
+    typesRead.set(copy, type);
+    send.call(self, copy);
   };
 }
