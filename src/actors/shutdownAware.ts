@@ -8,7 +8,7 @@
  * through XState's own stop: a promise's `signal` aborts, a callback's clean-up runs, an
  * observable is unsubscribed. So no shutdown waits out a grace period for nothing.
  */
-import type { AnyActorLogic } from 'xstate';
+import { type AnyActorLogic, fromPromise } from 'xstate';
 
 const SHUTDOWN_AWARE: unique symbol = Symbol.for('xstate-supervisor.shutdownAware');
 
@@ -75,4 +75,30 @@ export function isActorLogic(value: unknown): value is AnyActorLogic {
     typeof (value as { transition?: unknown }).transition === 'function' &&
     typeof (value as { getInitialSnapshot?: unknown }).getInitialSnapshot === 'function'
   );
+}
+
+/** The source of XState's `fromPromise` transition, the same for every promise logic. */
+let promiseTransition: string | undefined;
+const receiving = new WeakMap<object, boolean>();
+
+/**
+ * Whether actors of `logic` can receive events at all. XState's `fromPromise` logic cannot:
+ * its transition takes only its own settling and stop (recognised by the source of its
+ * transition, which every promise logic of the loaded XState shares). Any other logic is taken
+ * to receive what it is sent.
+ *
+ * @example
+ *
+ * ```ts
+ * receivesEvents(fromPromise(async () => 1)); // false
+ * receivesEvents(fromCallback(() => {}));    // true
+ * ```
+ */
+export function receivesEvents(logic: AnyActorLogic): boolean {
+  const known = receiving.get(logic);
+  if (known !== undefined) return known;
+  promiseTransition ??= String(fromPromise(async () => undefined).transition);
+  const receives = String(logic.transition) !== promiseTransition;
+  receiving.set(logic, receives);
+  return receives;
 }

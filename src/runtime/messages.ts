@@ -9,6 +9,7 @@
  */
 import type { AnyActorRef, EventObject } from 'xstate';
 import { takeUndelivered } from '../actors/ledger.js';
+import { receivesEvents } from '../actors/shutdownAware.js';
 import type { DropReason, LifecycleEvent } from '../lifecycle.js';
 import { lifecycle } from './report.js';
 import type { Pending, Runtime, Slot } from './types.js';
@@ -104,7 +105,7 @@ export function deliverPending(rt: Runtime, slot: Slot): void {
     ref.send({ type: 'reload' });
     // Announced once: a reload a failed run never handled, handed back by its ledger, was
     // announced when it was handed to that run.
-    if (!slot.reloadAnnounced) {
+    if (!slot.reloadAnnounced && receivesEvents(slot.spec.logic)) {
       lifecycle(rt, { type: 'reload.sent', supervisorId: rt.config.ownerId, childId: slot.id });
     }
     slot.reloadAnnounced = false;
@@ -128,7 +129,8 @@ export function deliverTo(rt: Runtime, slot: Slot, message: EventObject): boolea
   const status = slot.view.status;
   if (status === 'running' && slot.ref && slot.started) {
     slot.ref.send(message);
-    return true;
+    // A run that cannot receive events (a promise) got nothing it will act on.
+    return receivesEvents(slot.spec.logic);
   }
   if (status !== 'stopping' || slot.purpose === 'restart') keep(rt, slot, message);
   else if (slot.ref && message.type !== 'reload') {

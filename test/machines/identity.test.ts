@@ -4,11 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  type AnyActorLogic,
   type AnyActorRef,
   type AnyEventObject,
   createActor,
   createMachine,
   fromCallback,
+  fromPromise,
   type InspectionEvent,
   SimulatedClock,
 } from 'xstate';
@@ -206,6 +208,47 @@ describe('a reload kept through a failed start', () => {
     await settle();
     expect(starts).toBe(3);
     expect(handled).toEqual([3]);
+    expect(announced).toHaveLength(1);
+    actor.stop();
+  });
+});
+
+describe('reload.sent means a child that can receive it got it', () => {
+  const forever = fromPromise(() => new Promise(() => {}));
+  const listening = fromCallback(() => () => {});
+
+  it('is not announced for a promise child, by a supervisor or a group of promises', async () => {
+    for (const logic of [
+      createSupervisor(forever, { id: 's' }),
+      createProcessGroup({ id: 'g', children: [{ id: 'p', logic: forever }] }),
+    ]) {
+      const actor = createActor(logic as AnyActorLogic) as AnyActorRef;
+      const announced: unknown[] = [];
+      actor.on('reload.sent', (event: unknown) => announced.push(event));
+      actor.start();
+      await settle();
+      actor.send({ type: 'reload' });
+      await settle();
+      expect(announced).toEqual([]);
+      actor.stop();
+    }
+  });
+
+  it('is announced when a child that receives events got it', async () => {
+    const group = createProcessGroup({
+      id: 'g',
+      children: [
+        { id: 'p', logic: forever },
+        { id: 'c', logic: listening },
+      ],
+    });
+    const actor = createActor(group);
+    const announced: unknown[] = [];
+    actor.on('reload.sent', (event) => announced.push(event));
+    actor.start();
+    await settle();
+    actor.send({ type: 'reload' });
+    await settle();
     expect(announced).toHaveLength(1);
     actor.stop();
   });
