@@ -28,7 +28,7 @@ import { drop } from './messages.js';
 import { runOwners } from './owners.js';
 import { checkPersisted, persistRuntime, restoreRuntime } from './persist.js';
 import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
-import { checkEmpty, deliver, flush } from './report.js';
+import { beginDelivery, checkEmpty, endDelivery, flush } from './report.js';
 import { dropId, newSlot, startInitial, stopAll } from './runs.js';
 import { post, takeOwn } from './timers.js';
 import { type PersistedHost, type Runtime, type RuntimeConfig, zeroCounts } from './types.js';
@@ -158,8 +158,12 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       const events = rt.toMachine;
       rt.toMachine = [];
       for (const event of events) {
-        const from = next;
-        next = deliver(event, () => transition(from, event, scope));
+        const outer = beginDelivery(event);
+        try {
+          next = transition(next, event, scope);
+        } finally {
+          endDelivery(outer);
+        }
         if ((next as MachineSnapshot).status !== 'active') break;
       }
       if ((next as MachineSnapshot).status !== 'active' || rounds > 10_000) break;

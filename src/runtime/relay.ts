@@ -151,7 +151,7 @@ export function listenTo(rt: Runtime, slot: Slot, run: AnyActorRef): { unsubscri
   return new RunListener(rt, slot, run);
 }
 
-/** How many of an actor's observers are its supervisor's own watch. */
+/** How many of an actor's observers are the runtime's own listener (its owner's). */
 const watchers = new WeakMap<AnyActorRef, number>();
 
 /**

@@ -30,24 +30,27 @@ const REPORT_BATCH = 64;
 let delivering: object | null = null;
 
 /**
- * Hands one of the runtime's events to its machine: while the machine takes it, and only
- * then, {@link isFromRuntime} says so. The events never pass through a mailbox, so nobody
- * else can hand the machine one.
+ * Marks `event` as the runtime's event its machine is taking now; returns the one marked
+ * before, to hand back to {@link endDelivery}. While the machine takes it, and only then,
+ * {@link isFromRuntime} says so. The events never pass through a mailbox, so nobody else can
+ * hand the machine one.
  *
  * @example
  *
  * ```ts
- * next = deliver(event, () => transition(next, event, scope));
+ * const outer = beginDelivery(event);
+ * try { next = transition(next, event, scope); } finally { endDelivery(outer); }
  * ```
  */
-export function deliver<T>(event: object, take: () => T): T {
+export function beginDelivery(event: object): object | null {
   const outer = delivering;
   delivering = event;
-  try {
-    return take();
-  } finally {
-    delivering = outer;
-  }
+  return outer;
+}
+
+/** Ends a delivery begun with {@link beginDelivery}. */
+export function endDelivery(outer: object | null): void {
+  delivering = outer;
 }
 
 /**
