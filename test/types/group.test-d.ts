@@ -3,8 +3,16 @@
  * `tsc` in `npm test`, never run.
  */
 import { expectTypeOf, test } from 'vitest';
-import { createActor, type EmittedFrom, type EventFrom, type OutputFrom, setup } from 'xstate';
 import {
+  type ActorRefFrom,
+  createActor,
+  type EmittedFrom,
+  type EventFrom,
+  type OutputFrom,
+  setup,
+} from 'xstate';
+import {
+  childOf,
   createProcessGroup,
   type GroupOutput,
   idle,
@@ -66,4 +74,18 @@ test('a child’s input is checked against its logic', () => {
 test('a group declared without children (all added later) accepts any event', () => {
   const actor = createActor(createProcessGroup({ id: 'dynamic' }));
   actor.send({ type: 'job', n: 1 });
+});
+
+test('childOf reaches a declared child by its id, typed from its logic', () => {
+  const group = createProcessGroup({
+    children: [
+      { id: 'cache', logic: cache, input: { size: 10 } },
+      { id: 'keepAlive', logic: idle },
+    ],
+  });
+  const actor = createActor(group);
+  expectTypeOf(childOf(actor, 'cache')).toEqualTypeOf<ActorRefFrom<typeof cache> | undefined>();
+  childOf(actor, 'cache')?.send({ type: 'evict', key: 'a' });
+  // @ts-expect-error: no child has this id
+  childOf(actor, 'nobody');
 });

@@ -4,6 +4,7 @@
  */
 import { expectTypeOf, test } from 'vitest';
 import {
+  type ActorRefFrom,
   createActor,
   type EmittedFrom,
   type EventFrom,
@@ -15,6 +16,8 @@ import {
   setup,
 } from 'xstate';
 import {
+  childOf,
+  childSnapshotOf,
   createSupervisor,
   fromProcess,
   type idle,
@@ -118,4 +121,18 @@ test('it works in a user machine’s setup without casts', () => {
       context.ref.send({ type: 'shutdown' });
     },
   });
+});
+
+test('childOf and childSnapshotOf are typed from the child logic', () => {
+  const actor = createActor(createSupervisor(counter, { input: { start: 1 } }));
+  expectTypeOf(childOf(actor)).toEqualTypeOf<ActorRefFrom<typeof counter> | undefined>();
+  expectTypeOf(childOf(actor.getSnapshot())).toEqualTypeOf<
+    ActorRefFrom<typeof counter> | undefined
+  >();
+  expectTypeOf(childSnapshotOf(actor.getSnapshot())).toEqualTypeOf<
+    SnapshotFrom<typeof counter> | undefined
+  >();
+  childOf(actor)?.send({ type: 'inc', by: 1 });
+  // @ts-expect-error: the child accepts no such event
+  childOf(actor)?.send({ type: 'nonsense' });
 });
