@@ -58,7 +58,19 @@ export const STABLE = 'xstate.supervision.stable';
 export const START_LATER = 'xstate.supervision.startLater';
 export const YIELD_DONE = 'xstate.supervision.yielded';
 
-/** The event a child sends its parent to say it is healthy (reserved; never passed up). */
+/**
+ * The event a child sends its parent to say it is healthy again (a client reconnected): its
+ * supervisor or group resets that child's failure count, so its next failure waits the
+ * shortest backoff. Reserved: never passed up the tree.
+ *
+ * @example
+ *
+ * ```ts
+ * const client = setup({}).createMachine({
+ *   on: { connected: { actions: sendParent({ type: HEALTHY }) } },
+ * });
+ * ```
+ */
 export const HEALTHY = 'supervisor.healthy';
 
 export const DONE_PREFIX = 'xstate.done.actor.';
