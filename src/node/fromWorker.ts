@@ -19,15 +19,8 @@
  * Options and errors are in files of their own (`workerOptions.ts`, `workerError.ts`).
  */
 import { type TransferListItem, Worker } from 'node:worker_threads';
-import type {
-  ActorLogic,
-  ActorSystem,
-  AnyActorRef,
-  AnyEventObject,
-  EventObject,
-  Snapshot,
-} from 'xstate';
-import { isEventObject } from '../actors/guard.js';
+import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from 'xstate';
+import { isEventObject, sendToParent } from '../actors/guard.js';
 import { guardLeaf, postInternal, takeInternal } from '../actors/internalEvents.js';
 import { CHILD_DROPPED, registerLedger } from '../actors/ledger.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
@@ -45,7 +38,6 @@ export type { WorkerOptions, WorkerReadyOn } from './workerOptions.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
 type AnyActorSystem = ActorSystem<any>;
-type Relay = (source: AnyActorRef, target: AnyActorRef, event: EventObject) => void;
 
 const STARTED = 'xstate.worker.started';
 const READY = 'xstate.worker.ready';
@@ -330,21 +322,21 @@ export function fromWorker<
       worker.on('message', (message: unknown) => {
         if (runtime.stopped) return;
         if (!isEventObject(message) || message.type.startsWith('xstate.')) {
-          sendUp(self, { type: CHILD_DROPPED, count: 1 });
+          sendToParent(self, { type: CHILD_DROPPED, count: 1 });
           return;
         }
         if (message.type === 'ready') {
           if (settings.readyOn === 'message' && !runtime.ready) {
             runtime.ready = true;
-            sendUp(self, { type: SUPERVISOR_READY });
+            sendToParent(self, { type: SUPERVISOR_READY });
             send({ type: READY });
           }
           return;
         }
-        sendUp(self, message);
+        sendToParent(self, message);
       });
       worker.on('messageerror', () => {
-        if (!runtime.stopped) sendUp(self, { type: CHILD_DROPPED, count: 1 });
+        if (!runtime.stopped) sendToParent(self, { type: CHILD_DROPPED, count: 1 });
       });
       worker.on('error', (error) => {
         // The thread ends after its uncaught error; the failure is delivered on its exit.
@@ -403,15 +395,6 @@ function outcome(
     type: EXITED,
     output: { name: settings.name, threadId, exitCode: 0, shutdown: runtime.shutdownSent },
   };
-}
-
-/** Sends an event to the actor's parent as `sendParent` does, through the actor system. */
-function sendUp(self: AnyActorRef, event: AnyEventObject): void {
-  const parent = self._parent;
-  if (!parent) return;
-  const relay = (self.system as unknown as { _relay?: Relay })._relay;
-  if (relay) relay(self, parent, event);
-  else parent.send(event);
 }
 
 /** Ends the thread; it is gone once its `exit` event has fired. */

@@ -10,6 +10,7 @@ import { type AnyActorLogic, createActor } from 'xstate';
 import { fromProcess } from '../../src/actors/fromProcess.js';
 import { fromSignals } from '../../src/node/fromSignals.js';
 import { createTestChild } from '../../src/testing/testChild.js';
+import { HOSTILE_KINDS, hostile } from '../support/hostile.js';
 import { settle } from '../support/probe.js';
 
 const TYPES = [
@@ -25,53 +26,6 @@ const TYPES = [
   'reload',
   'job',
 ];
-
-function hostile(kind: number, type: string): unknown {
-  switch (kind) {
-    case 0:
-      return {
-        get type() {
-          throw new Error('type');
-        },
-      };
-    case 1:
-      return new Proxy(
-        { type, output: 'forged', error: new Error('forged') },
-        { get: (target, key) => (typeof key === 'symbol' ? true : Reflect.get(target, key)) },
-      );
-    case 2:
-      return new Proxy(
-        {},
-        {
-          get: () => {
-            throw new Error('get');
-          },
-          ownKeys: () => {
-            throw new Error('keys');
-          },
-        },
-      );
-    case 3: {
-      let reads = 0;
-      return {
-        get type() {
-          return reads++ === 0 ? 'job' : type;
-        },
-      };
-    }
-    case 4: {
-      const cyclic: Record<string, unknown> = { type };
-      cyclic.self = cyclic;
-      return cyclic;
-    }
-    case 5:
-      return Object.create({ type, output: 'forged' });
-    case 6:
-      return null;
-    default:
-      return { type, output: 'forged', error: new Error('forged'), signal: 'SIGTERM' };
-  }
-}
 
 const leaves: [string, () => AnyActorLogic][] = [
   [
@@ -90,10 +44,13 @@ describe('the leaves’ door (property)', () => {
     it(`${name} runs on whatever a stranger sends it, and ends when stopped`, async () => {
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.constantFrom(...TYPES)), {
-            minLength: 1,
-            maxLength: 10,
-          }),
+          fc.array(
+            fc.tuple(fc.integer({ min: 0, max: HOSTILE_KINDS - 1 }), fc.constantFrom(...TYPES)),
+            {
+              minLength: 1,
+              maxLength: 10,
+            },
+          ),
           async (sends) => {
             const actor = createActor(make());
             const errors: unknown[] = [];

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
 import { createProcessGroup } from '../../src/machines/group.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
+import { HOSTILE_KINDS, hostile } from '../support/hostile.js';
 import { processProbe, settle } from '../support/probe.js';
 
 const RESERVED = [
@@ -28,83 +29,17 @@ const RESERVED = [
   'supervisor.messagesDropped',
 ];
 
-/** A hostile value built from a description (so fast-check can shrink it). */
-function hostile(kind: number, type: string): unknown {
-  switch (kind) {
-    case 0:
-      return {
-        get type() {
-          throw new Error('type');
-        },
-      };
-    case 1:
-      return new Proxy(
-        { type },
-        {
-          get: (target, key) => (typeof key === 'symbol' ? true : Reflect.get(target, key)),
-        },
-      );
-    case 2:
-      return new Proxy(
-        {},
-        {
-          get: () => {
-            throw new Error('get');
-          },
-          ownKeys: () => {
-            throw new Error('keys');
-          },
-          getPrototypeOf: () => {
-            throw new Error('proto');
-          },
-        },
-      );
-    case 3: {
-      let reads = 0;
-      return {
-        get type() {
-          return reads++ === 0 ? 'job' : type;
-        },
-      };
-    }
-    case 4: {
-      const cyclic: Record<string, unknown> = { type };
-      cyclic.self = cyclic;
-      return cyclic;
-    }
-    case 5:
-      return {
-        type,
-        payload: 'x'.repeat(100_000),
-        list: Array.from({ length: 1_000 }, (_, i) => i),
-      };
-    case 6:
-      return Object.create({ type }, { reason: { value: 'max-restarts' } });
-    case 7:
-      return {
-        type,
-        error: new Error('forged'),
-        output: 'forged',
-        count: -3,
-        id: {
-          toString() {
-            throw new Error('id');
-          },
-        },
-      };
-    default:
-      return [type];
-  }
-}
-
 describe('the guard against hostile objects (property)', () => {
   it('never fails a supervisor or a group, counts what it refuses, and leaves nothing after stop()', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 8 }), fc.constantFrom(...RESERVED)), {
-          minLength: 1,
-          maxLength: 12,
-        }),
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: HOSTILE_KINDS - 1 }), fc.constantFrom(...RESERVED)),
+          {
+            minLength: 1,
+            maxLength: 12,
+          },
+        ),
         fc.boolean(),
         async (sends, group) => {
           const probe = processProbe();
