@@ -11,6 +11,7 @@
  */
 import type { AnyActorRef, AnyEventObject } from 'xstate';
 import { GRACE_EXPIRED } from './events.js';
+import { relayOwners } from './owners.js';
 import { isPending, post } from './timers.js';
 import type { GraceMember, Runtime, Slot } from './types.js';
 
@@ -26,9 +27,6 @@ interface Batch {
 /** Batches still open to newcomers, per system and grace period. */
 const openBatches = new WeakMap<object, Map<number, Batch>>();
 let batchSeq = 0;
-
-/** The owner actor behind a relay (see `relay.ts`). */
-export const relayOwners = new WeakMap<object, AnyActorRef>();
 
 /** The root actor of the system `actor` belongs to. */
 function rootOf(actor: AnyActorRef): AnyActorRef {

@@ -11,6 +11,7 @@
  */
 
 import type { EventObject } from 'xstate';
+import { describe } from '../policy/options.js';
 import { continueDrain } from './drain.js';
 import { HOST_WAIT, WINDOW_EXPIRED } from './events.js';
 import { scheduleRound } from './exits.js';
@@ -112,14 +113,8 @@ export function restoreRuntime(rt: Runtime, kept: PersistedHost): void {
 const STATUSES = new Set(['running', 'stopping', 'backingOff']);
 
 function wrong(field: string, value: unknown, expected: string): never {
-  let shown: string;
-  try {
-    shown = JSON.stringify(value) ?? String(value);
-  } catch {
-    shown = Object.prototype.toString.call(value);
-  }
   throw new TypeError(
-    `restoring a supervision snapshot: "${field}" is ${shown.slice(0, 80)}; expected ${expected}`,
+    `restoring a supervision snapshot: "${field}" is ${describe(value).slice(0, 80)}; expected ${expected}`,
   );
 }
 

@@ -30,9 +30,8 @@ import {
   RUN_STOPPED,
 } from './events.js';
 import { exited, healthy } from './exits.js';
-import { relayOwners } from './grace.js';
 import { drop } from './messages.js';
-import { runOwners } from './owners.js';
+import { relayOwners, runOwners } from './owners.js';
 import { send } from './report.js';
 import { post } from './timers.js';
 import type { Runtime, Slot } from './types.js';
