@@ -254,12 +254,13 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       commands: [],
       failure: undefined,
       changed: false,
-      restored: restoring.get(snapshot as object),
     };
     setRuntime(self, rt);
     machineStart?.(snapshot, scope);
     try {
-      if (rt.restored) restoreRuntime(rt, rt.restored);
+      const kept = restoring.get(snapshot as object);
+      restoring.delete(snapshot as object);
+      if (kept) restoreRuntime(rt, kept);
       else {
         for (const spec of config.initial) {
           const slot = newSlot(rt, spec);
@@ -267,14 +268,12 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
           startInitial(rt, slot);
         }
       }
-      const restored = rt.restored !== undefined;
-      rt.restored = undefined;
       // A machine restored while shutting down (`stopping`, a group's `failing`) drains what
       // runs, whatever the persisted part said: it is waiting for the end of a drain.
       if (isDraining(snapshot) && !rt.draining && !rt.finished) startDrain(rt, false);
       flush(rt);
       // A group without children completes at once.
-      if (!restored && !rt.draining && !rt.finished) checkEmpty(rt);
+      if (!kept && !rt.draining && !rt.finished) checkEmpty(rt);
     } catch (error) {
       teardown(rt, snapshot);
       throw error;

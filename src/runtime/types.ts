@@ -214,8 +214,6 @@ export interface Runtime {
   failure: HostFailure | undefined;
   /** A child's run, or its snapshot, changed in this step (the owner's snapshot is renewed). */
   changed: boolean;
-  /** Persisted state to restore from at start. */
-  restored: PersistedHost | undefined;
 }
 
 /** A fresh set of counts. */
