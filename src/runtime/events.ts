@@ -75,3 +75,21 @@ export const HEALTHY = 'supervisor.healthy';
 
 export const DONE_PREFIX = 'xstate.done.actor.';
 export const ERROR_PREFIX = 'xstate.error.actor.';
+
+/**
+ * The event a child sends its parent once it is ready to do its work (a client connected, a
+ * server listening). A child declared to signal readiness (`signalsReady`) counts as started
+ * but not ready until it sends this, and as failed if `readyTimeoutMs` passes first. Reserved:
+ * never passed up the tree.
+ *
+ * @example
+ *
+ * ```ts
+ * const client = setup({}).createMachine({
+ *   on: { connected: { actions: sendParent({ type: READY }) } },
+ * });
+ * ```
+ */
+export const READY = 'supervisor.ready';
+/** A child declared to signal readiness did not within its `readyTimeoutMs`. */
+export const READY_TIMEOUT = 'xstate.supervision.readyTimeout';
