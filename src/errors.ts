@@ -95,6 +95,36 @@ export class GroupError extends Error {
 }
 
 /**
+ * The failure of a child declared to signal readiness (`signalsReady`) that did not within its
+ * `readyTimeoutMs`. Counted, backed off and restarted like any other failure.
+ *
+ * @example
+ *
+ * ```ts
+ * actor.on('child.failed', (event) => {
+ *   if (event.error.name === 'ReadyTimeoutError') console.error(event.error.message);
+ * });
+ * ```
+ */
+export class ReadyTimeoutError extends Error {
+  override readonly name = 'ReadyTimeoutError';
+  /** The child's id. */
+  readonly childId: string;
+  /** The time it was given, in ms. */
+  readonly readyTimeoutMs: number;
+
+  constructor(childId: string, readyTimeoutMs: number) {
+    super(
+      `child "${childId}" did not signal readiness within readyTimeoutMs (${readyTimeoutMs} ms); ` +
+        'it was stopped and counts as failed. Send { type: "supervisor.ready" } to the parent ' +
+        'once ready (ready() in fromProcess), or raise readyTimeoutMs.',
+    );
+    this.childId = childId;
+    this.readyTimeoutMs = readyTimeoutMs;
+  }
+}
+
+/**
  * Wraps a value that was thrown or rejected but is not an `Error` (a string, a number, an
  * object), so that every failure has a message and a stack. The original value is kept as
  * `value` and `cause`.

@@ -97,10 +97,39 @@ export interface ChildHealthyEvent extends Base {
   type: 'child.healthy';
 }
 
-/** A group refused an `add` or `remove` request; the group keeps running. */
+/**
+ * A child is ready: it signalled so (`supervisor.ready`). Only children declared to signal
+ * readiness emit it; any other child is ready once `child.started`.
+ */
+export interface ChildReadyEvent extends Base {
+  type: 'child.ready';
+  /** Restarts made so far; 0 for the first run. */
+  restarts: number;
+}
+
+/** A child waits to start until the children it depends on are ready. */
+export interface ChildWaitingEvent extends Base {
+  type: 'child.waiting';
+  /** The ids of the children it waits for. */
+  waitingFor: string[];
+}
+
+/**
+ * A `restartChildren` request is done: each child named was stopped and started again, and its
+ * new run is ready. `childId` is `'*'`.
+ */
+export interface RestartFinishedEvent extends Base {
+  type: 'restart.finished';
+  /** The children restarted, in order. */
+  ids: string[];
+  /** One at a time, each waiting for the one before to be ready again. */
+  rolling: boolean;
+}
+
+/** A group refused an `add`, `remove` or `restartChildren` request; the group keeps running. */
 export interface RequestRefusedEvent extends Base {
   type: 'request.refused';
-  request: 'add' | 'remove';
+  request: 'add' | 'remove' | 'restartChildren';
   reason: string;
 }
 
@@ -127,7 +156,10 @@ export type LifecycleEvent =
   | ReloadSentEvent
   | RequestRefusedEvent
   | MessageDroppedEvent
-  | ChildHealthyEvent;
+  | ChildHealthyEvent
+  | ChildReadyEvent
+  | ChildWaitingEvent
+  | RestartFinishedEvent;
 
 /**
  * Renders a lifecycle event as one log line.
@@ -170,5 +202,11 @@ export function formatLifecycleEvent(event: LifecycleEvent): string {
       return `${who}: ${event.count} message${event.count === 1 ? '' : 's'} dropped (${event.reason})${event.eventType === undefined ? '' : `: ${JSON.stringify(event.eventType).slice(0, 80)}`}`;
     case 'child.healthy':
       return `${who}: healthy; failure count reset`;
+    case 'child.ready':
+      return `${who}: ready`;
+    case 'child.waiting':
+      return `${who}: waiting for ${event.waitingFor.join(', ')} to be ready`;
+    case 'restart.finished':
+      return `${who}: ${event.rolling ? 'rolling ' : ''}restart of ${event.ids.join(', ')} done`;
   }
 }

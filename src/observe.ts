@@ -26,6 +26,9 @@ const LIFECYCLE_TYPES = new Set<string>([
   'request.refused',
   'message.dropped',
   'child.healthy',
+  'child.ready',
+  'child.waiting',
+  'restart.finished',
 ]);
 
 type Observer = (event: LifecycleEvent, source: AnyActorRef) => void;

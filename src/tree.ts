@@ -15,6 +15,7 @@ import { childSetMembers } from './runtime/reach.js';
 export type NodeState =
   | 'running'
   | 'backingOff'
+  | 'waiting'
   | 'stopping'
   | 'stopped'
   | 'failed'
@@ -38,7 +39,10 @@ export interface TreeNode {
   delayMs?: number;
   /** A supervisor or group: messages it dropped on purpose over its life. */
   droppedMessages?: number;
-  /** Whether the node is ready: its state is `running` or `active`. */
+  /**
+   * Whether the node is ready: its state is `running` or `active`, and a supervised child
+   * declared to signal readiness has signalled it.
+   */
   ready?: boolean;
 }
 
@@ -65,8 +69,9 @@ export function describeTree(actor: AnyActorRef): TreeNode {
 }
 
 /**
- * True when every node of the tree is running: none is backing off, stopping, stopped or
- * failed. What a readiness probe asks.
+ * True when every node of the tree is running and ready: none is backing off, waiting to
+ * start, stopping, stopped or failed, and every child declared to signal readiness has
+ * signalled it. What a readiness probe asks.
  *
  * @example
  *
@@ -78,6 +83,7 @@ export function isTreeReady(node: TreeNode): boolean {
   const stack = [node];
   for (let next = stack.pop(); next; next = stack.pop()) {
     if (next.state !== 'running' && next.state !== 'active') return false;
+    if (next.ready === false) return false;
     stack.push(...next.children);
   }
   return true;
@@ -101,7 +107,7 @@ function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode
       children?: Record<string, AnyActorRef>;
     };
     node.state = known ?? stateOf(snapshot);
-    node.ready = isReadyState(node.state);
+    node.ready = isReadyState(node.state) && node.ready !== false;
     if (snapshot.status !== 'active') continue;
     const members = childSetMembers(actor);
     const supervised = new Set<AnyActorRef>();
@@ -119,7 +125,7 @@ function describe(root: AnyActorRef, rootPath: string, rootId: string): TreeNode
         restarts: member.restarts,
         failures: member.failures,
         delayMs: member.delayMs,
-        ready: isReadyState(member.status),
+        ready: member.status === 'running' && member.ready,
       };
       node.children.push(memberNode);
       if (member.ref) {

@@ -129,6 +129,13 @@ export interface ProcessContext<
    * run has ended.
    */
   healthy(): void;
+  /**
+   * Tells the supervisor that the process is ready to do its work (connected, listening):
+   * for a child declared with `signalsReady`, it counts as ready from now on, and children
+   * that depend on it may start. Sends `{ type: 'supervisor.ready' }` to the parent; does
+   * nothing without one, or once the run has ended.
+   */
+  ready(): void;
 }
 
 /** The snapshot of a {@link fromProcess} actor. */
@@ -367,6 +374,9 @@ export function fromProcess<
           emit: emit as (event: TEmitted) => void,
           healthy: () => {
             if (runtimes.get(self) === runtime) sendToParent(self, { type: 'supervisor.healthy' });
+          },
+          ready: () => {
+            if (runtimes.get(self) === runtime) sendToParent(self, { type: 'supervisor.ready' });
           },
         });
       } catch (error) {

@@ -48,7 +48,9 @@ import {
   HOST_REFUSED,
   HOST_REMOVE,
   HOST_REPORT,
+  HOST_RESTART,
   HOST_UP,
+  READY,
 } from '../runtime/events.js';
 import type { GroupedChildren } from '../runtime/reach.js';
 import { isFromRuntime } from '../runtime/report.js';
@@ -62,10 +64,17 @@ export const GROUP_ESCALATE = 'xstate.group.escalate';
 /** Refusals kept in the group's context (the most recent ones). */
 export const MAX_REFUSALS_KEPT = 20;
 /** The control events a group's child may send up that the group handles itself. */
-const GROUP_CONTROLS: ReadonlySet<string> = new Set(['shutdown', 'reload', 'add', 'remove']);
+const GROUP_CONTROLS: ReadonlySet<string> = new Set([
+  'shutdown',
+  'reload',
+  'add',
+  'remove',
+  'restartChildren',
+]);
 const GROUP_OPTION_KEYS = [
   'id',
   'children',
+  'startOrder',
   'strategy',
   'backoff',
   'maxRestarts',
@@ -89,7 +98,7 @@ export type {
   Refusal,
 } from './groupTypes.js';
 
-import { resolveChild } from './groupChildren.js';
+import { orderChildren, resolveChild } from './groupChildren.js';
 import type {
   GroupChild,
   GroupChildLogic,
@@ -182,6 +191,15 @@ function buildGroup(options: ProcessGroupOptions) {
     seen.add(spec.id);
     specs.push(spec);
   });
+  const startOrder = checkOneOf(owner, 'startOrder', options.startOrder ?? 'together', [
+    'together',
+    'sequential',
+  ] as const);
+  const ordered = orderChildren(
+    owner,
+    specs as (ChildSpec & { id: string })[],
+    startOrder === 'sequential',
+  );
 
   const config: RuntimeConfig = {
     ownerId: id,
@@ -195,12 +213,28 @@ function buildGroup(options: ProcessGroupOptions) {
     controls: GROUP_CONTROLS,
     maxPending: MAX_PENDING_MESSAGES,
     immediateBeforeYield: Number.POSITIVE_INFINITY,
-    initial: specs,
+    initial: ordered,
     watchChild: false,
   };
 
-  /** Checks an `add` or `remove` event; returns the reason to refuse it, or null. */
+  /** Checks a `restartChildren` event's shape; returns the reason to refuse it, or null. */
+  const restartProblem = (event: AnyEventObject): string | null => {
+    const { ids, rolling } = event;
+    if (
+      ids !== undefined &&
+      (!Array.isArray(ids) || ids.some((one) => typeof one !== 'string' || one === ''))
+    ) {
+      return `"restartChildren" needs "ids" as an array of child ids (or none for all); got ${describe(ids)}`;
+    }
+    if (rolling !== undefined && typeof rolling !== 'boolean') {
+      return `"restartChildren" needs "rolling" as true or false; got ${describe(rolling)}`;
+    }
+    return null;
+  };
+
+  /** Checks an `add`, `remove` or `restartChildren` event; returns the reason to refuse it, or null. */
   const requestProblem = (event: AnyEventObject): string | null => {
+    if (event.type === 'restartChildren') return restartProblem(event);
     if (event.type === 'remove') {
       return typeof event.id === 'string' && event.id !== ''
         ? null
@@ -237,7 +271,9 @@ function buildGroup(options: ProcessGroupOptions) {
         event.type !== 'shutdown' &&
         event.type !== 'add' &&
         event.type !== 'remove' &&
+        event.type !== 'restartChildren' &&
         event.type !== HEALTHY &&
+        event.type !== READY &&
         event.type !== CHILD_DROPPED,
     },
     actions: {
@@ -249,6 +285,14 @@ function buildGroup(options: ProcessGroupOptions) {
         }),
       forwardRemove: ({ event, self }) =>
         command(self, { type: HOST_REMOVE, id: (event as AnyEventObject).id }),
+      forwardRestart: ({ event, self }) => {
+        const { ids, rolling } = event as AnyEventObject;
+        command(self, {
+          type: HOST_RESTART,
+          ids: Array.isArray(ids) ? [...ids] : undefined,
+          rolling: rolling === true,
+        });
+      },
       drain: ({ event, self }) =>
         command(self, {
           type: HOST_DRAIN,
@@ -281,15 +325,18 @@ function buildGroup(options: ProcessGroupOptions) {
           e.type === HOST_REFUSED
             ? { request: e.request, id: e.id, reason: e.reason }
             : {
-                request: e.type === 'add' ? 'add' : 'remove',
+                request:
+                  e.type === 'add' ? 'add' : e.type === 'remove' ? 'remove' : 'restartChildren',
                 id:
-                  e.type === 'remove'
-                    ? typeof e.id === 'string'
-                      ? e.id
-                      : null
-                    : typeof e.child?.id === 'string'
-                      ? e.child.id
-                      : null,
+                  e.type === 'restartChildren'
+                    ? null
+                    : e.type === 'remove'
+                      ? typeof e.id === 'string'
+                        ? e.id
+                        : null
+                      : typeof e.child?.id === 'string'
+                        ? e.child.id
+                        : null,
                 reason: requestProblem(e) ?? 'refused',
               };
         const refused: RequestRefusedEvent = {
@@ -369,6 +416,8 @@ function buildGroup(options: ProcessGroupOptions) {
       running: 0,
       stopping: 0,
       backingOff: 0,
+      waiting: 0,
+      ready: 0,
       restarts: 0,
       failures: 0,
       lastError: null,
@@ -396,10 +445,15 @@ function buildGroup(options: ProcessGroupOptions) {
           [HOST_UP]: { guard: 'fromRuntime', actions: 'passUp' },
           [HOST_CONTROL]: { guard: 'fromRuntime', actions: 'control' },
           [HEALTHY]: { actions: 'reject' },
+          [READY]: { actions: 'reject' },
           [CHILD_DROPPED]: { actions: 'reject' },
           // While stopping or failing too, so that the child set refuses them visibly.
           add: [{ guard: 'isValidRequest', actions: 'forwardAdd' }, { actions: 'refuse' }],
           remove: [{ guard: 'isValidRequest', actions: 'forwardRemove' }, { actions: 'refuse' }],
+          restartChildren: [
+            { guard: 'isValidRequest', actions: 'forwardRestart' },
+            { actions: 'refuse' },
+          ],
         },
         states: {
           active: {

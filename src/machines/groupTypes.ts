@@ -3,7 +3,7 @@
  * what the types infer from the declared children. The machine itself is in `group.ts`.
  */
 import type { ActorRefFrom, AnyActorLogic, AnyActorRef, EventFromLogic, InputFrom } from 'xstate';
-import type { ErrorSummary } from '../errors.js';
+import type { ErrorSummary, ReadyTimeoutError } from '../errors.js';
 import type { BackoffPolicy } from '../policy/backoff.js';
 import type { MaxRestarts, RestartType } from '../policy/options.js';
 import type { GroupStrategy, ShutdownOrder } from '../policy/restart.js';
@@ -21,6 +21,23 @@ export interface GroupChild<TLogic extends AnyActorLogic = AnyActorLogic> {
   restart?: RestartType;
   /** Its grace period after `shutdown`, in ms. Default: the group's `shutdownTimeoutMs`. */
   shutdownTimeoutMs?: number;
+  /**
+   * The child says when it is ready: it sends `{ type: 'supervisor.ready' }` to the group
+   * (`ready()` in `fromProcess`). Until then it is started but not ready; children that depend
+   * on it wait. Default: whether its logic is marked with `markSignalsReady` (an OS process with
+   * a `ready` check, a worker with `readyOn: 'message'`), else `false`: ready once started.
+   */
+  signalsReady?: boolean;
+  /**
+   * How long it may take to signal readiness, in ms; past it, its run is stopped and that is a
+   * failure like any other ({@link ReadyTimeoutError}). Only with `signalsReady`. Default 60,000.
+   */
+  readyTimeoutMs?: number;
+  /**
+   * Ids of the children that must be running and ready before this one starts, at its first
+   * start and at every restart. A child no longer in the group holds nobody back.
+   */
+  dependsOn?: readonly string[];
 }
 
 /** The children as given, each child's `input` checked against its own logic's input. */
@@ -50,6 +67,12 @@ export interface ProcessGroupOptions<
   resetAfterMs?: number | false;
   /** Default grace period of each child after `shutdown`, in ms. Default 30,000. */
   shutdownTimeoutMs?: number;
+  /**
+   * `'together'` (default): every child starts at once (but after its `dependsOn`).
+   * `'sequential'`: each child starts once the one before it is ready (OTP's rule), at the
+   * first start and in every restart round.
+   */
+  startOrder?: 'together' | 'sequential';
   /** `'parallel'` (default) stops every child at once; `'reverse'` one by one, last started first. */
   shutdownOrder?: ShutdownOrder;
   /** Source of randomness for jitter. Default `Math.random`. */
@@ -58,7 +81,7 @@ export interface ProcessGroupOptions<
 
 /** A refused `add` or `remove`, as kept in the group's context. */
 export interface Refusal {
-  request: 'add' | 'remove';
+  request: 'add' | 'remove' | 'restartChildren';
   id: string | null;
   reason: string;
 }
@@ -102,7 +125,18 @@ export type GroupControlEvent =
   | { type: 'shutdown'; force?: boolean }
   | { type: 'reload' }
   | { type: 'add'; child: GroupChild }
-  | { type: 'remove'; id: string };
+  | { type: 'remove'; id: string }
+  | {
+      /**
+       * Restart these children (default: all) without counting a failure: each is stopped as
+       * a shutdown stops it and started again. `rolling: true`: one at a time, the next only
+       * once the one before runs again and is ready, so all but one keep serving. Ends with a
+       * `restart.finished` lifecycle event.
+       */
+      type: 'restartChildren';
+      ids?: string[];
+      rolling?: boolean;
+    };
 
 /** The logic of one entry of a group's `children`. */
 export type GroupChildLogic<TChild> = TChild extends { logic: infer L extends AnyActorLogic }

@@ -43,6 +43,7 @@ import {
   HOST_START,
   HOST_UP,
   HOST_WAIT,
+  READY,
 } from '../runtime/events.js';
 import type { SupervisedChildren } from '../runtime/reach.js';
 import { runtimeOf } from '../runtime/reach.js';
@@ -117,6 +118,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
         event.type !== 'shutdown' &&
         event.type !== 'reload' &&
         event.type !== HEALTHY &&
+        event.type !== READY &&
         event.type !== CHILD_DROPPED,
     },
     actions: {
@@ -131,6 +133,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
         }
         return {
           failures: view ? view.failures : context.failures,
+          ready: view ? view.ready && view.status === 'running' : context.ready,
           restarts: counts.restarts,
           nextDelayMs: view ? view.delayMs : context.nextDelayMs,
           pendingMessages: view ? view.pending : 0,
@@ -150,7 +153,12 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
         childId: childIdOf(self),
         restarts: context.restarts + 1,
       })),
-      countRestart: assign({ restarts: ({ context }) => context.restarts + 1 }),
+      // The runtime starts the child in this step without a report of its own: a child that
+      // does not signal readiness is ready once started, one that does is not yet.
+      countRestart: assign({
+        restarts: ({ context }) => context.restarts + 1,
+        ready: !config.initial[0]!.signalsReady,
+      }),
       startChild: ({ self }) => command(self, { type: HOST_START }),
       drain: ({ event, self }) =>
         command(self, {
@@ -224,6 +232,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
     context: ({ input }) => ({
       input,
       failures: 0,
+      ready: false,
       restarts: 0,
       nextDelayMs: 0,
       lastError: null,
@@ -248,6 +257,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       [HOST_EMPTY]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
       [HOST_DRAINED]: { guard: 'fromRuntime', actions: ['recordReport', 'emitReport'] },
       [HEALTHY]: { actions: 'reject' },
+      [READY]: { actions: 'reject' },
       [CHILD_DROPPED]: { actions: 'reject' },
     },
     states: {

@@ -14,6 +14,7 @@ import {
   resolveRestartPolicy,
 } from '../policy/options.js';
 import type { RuntimeConfig } from '../runtime/types.js';
+import { resolveReadiness } from './readinessOptions.js';
 import {
   type ChildShutdown,
   IMMEDIATE_RESTARTS_BEFORE_YIELD,
@@ -45,6 +46,8 @@ const SUPERVISOR_OPTION_KEYS = [
   'childShutdown',
   'random',
   'watchChild',
+  'signalsReady',
+  'readyTimeoutMs',
 ] as const;
 
 /**
@@ -120,6 +123,8 @@ export function supervisorConfig(
         restart,
         shutdownTimeoutMs,
         graceful,
+        ...resolveReadiness(owner, '', options, child),
+        dependsOn: [],
       },
     ],
   };

@@ -11,7 +11,7 @@ import type {
   InputFrom,
   NonReducibleUnknown,
 } from 'xstate';
-import type { ErrorSummary } from '../errors.js';
+import type { ErrorSummary, ReadyTimeoutError } from '../errors.js';
 import type { BackoffPolicy } from '../policy/backoff.js';
 import type { MaxRestarts, RestartType } from '../policy/options.js';
 
@@ -89,6 +89,20 @@ export interface SupervisorOptions<TLogic extends AnyActorLogic = AnyActorLogic,
    * child as it is now either way.
    */
   watchChild?: boolean;
+  /**
+   * The child says when it is ready: it sends `{ type: 'supervisor.ready' }` to its parent
+   * (`ready()` in `fromProcess`). Until then it is started but not ready (`context.ready` is
+   * false, `isTreeReady` and `/readyz` say not ready). Default: whether the child's logic is
+   * marked with `markSignalsReady` (an OS process with a `ready` check, a worker with
+   * `readyOn: 'message'`), else `false`: ready once started.
+   */
+  signalsReady?: boolean;
+  /**
+   * How long the child may take to signal readiness, in ms; past it, its run is stopped and
+   * that is a failure like any other ({@link ReadyTimeoutError}: counted, backed off,
+   * restarted). Only with `signalsReady`. Default 60,000.
+   */
+  readyTimeoutMs?: number;
 }
 
 /** Why a supervisor stopped. */
@@ -100,6 +114,11 @@ export interface SupervisorContext<TInput = unknown> {
   input: TInput;
   /** Consecutive failures (reset after a stable run of `resetAfterMs`, or a health signal). */
   failures: number;
+  /**
+   * The child is running and ready: it signalled readiness (a child declared with
+   * `signalsReady`), or it has started (any other child).
+   */
+  ready: boolean;
   /** Restarts made since the supervisor started. */
   restarts: number;
   /** The delay chosen for the current or latest backoff wait, in ms. */

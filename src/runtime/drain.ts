@@ -13,6 +13,7 @@ import { HOST_DRAINED } from './events.js';
 import { leaveRound, scheduleRound } from './exits.js';
 import { joinGrace, leaveGrace } from './grace.js';
 import { takeBack } from './messages.js';
+import { replaced } from './replace.js';
 import { checkEmpty, lifecycle, send } from './report.js';
 import { detach, forget, setStatus } from './runs.js';
 import { cancel } from './timers.js';
@@ -91,6 +92,8 @@ export function stoppedSlot(
     leaveRound(rt, slot, true);
     forget(rt, slot);
     checkEmpty(rt);
+  } else if (purpose === 'replace') {
+    replaced(rt, slot);
   } else if (purpose === 'restart' && slot.round) {
     setStatus(rt, slot, 'backingOff');
     const round = slot.round;
@@ -115,8 +118,8 @@ export function startDrain(rt: Runtime, force: false | 'grace-period' | 'forced-
     rt.rounds.clear();
     const running: Slot[] = [];
     for (const slot of [...rt.slots.values()]) {
-      if (slot.view.status === 'backingOff') {
-        // Waiting to restart: nothing runs, so it stops at once.
+      if (slot.view.status === 'backingOff' || slot.view.status === 'waiting') {
+        // Waiting to (re)start: nothing runs, so it stops at once.
         stoppedNow(rt, slot);
       } else if (slot.view.status === 'stopping') {
         slot.purpose = 'drain';

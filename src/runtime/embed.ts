@@ -254,6 +254,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       commands: [],
       failure: undefined,
       changed: false,
+      replacing: null,
     };
     setRuntime(self, rt);
     machineStart?.(snapshot, scope);

@@ -39,6 +39,8 @@ export const HOST_EMIT = 'xstate.supervision.emit';
 export const HOST_START = 'xstate.supervision.start';
 export const HOST_ADD = 'xstate.supervision.add';
 export const HOST_REMOVE = 'xstate.supervision.remove';
+/** Restart children on request (`ids`, `rolling`), see `replace.ts`. */
+export const HOST_RESTART = 'xstate.supervision.restart';
 /** Stop every child (`force`: at once); the runtime answers {@link HOST_DRAINED}. */
 export const HOST_DRAIN = 'xstate.supervision.drain';
 /** A reload or message for the children (the one child, or every child of a group). */

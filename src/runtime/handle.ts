@@ -13,7 +13,9 @@ import {
   HOST_DRAIN,
   HOST_REJECTED,
   HOST_REMOVE,
+  HOST_RESTART,
   HOST_START,
+  READY_TIMEOUT,
   RESTART_DUE,
   STABLE,
   START_LATER,
@@ -23,7 +25,9 @@ import {
 } from './events.js';
 import { leaveRound } from './exits.js';
 import { deliverTo, drop } from './messages.js';
+import { launch, readyTimedOut } from './readiness.js';
 import { handleRunEvent } from './relay.js';
+import { restartChildren } from './replace.js';
 import { checkEmpty, lifecycle, refuse } from './report.js';
 import { dropId, forget, newSlot, start } from './runs.js';
 import type { ChildSpec, GraceMember, Round, Runtime, Slot } from './types.js';
@@ -43,7 +47,7 @@ export function handleOwn(rt: Runtime, event: AnyEventObject): void {
       const slot = event.slot as Slot;
       if (rt.slots.get(slot.id) !== slot || slot.ref || rt.draining || rt.finished) return;
       rt.counts.running--;
-      start(rt, slot, false);
+      launch(rt, slot, false);
       return;
     }
     case RESTART_DUE: {
@@ -52,7 +56,7 @@ export function handleOwn(rt: Runtime, event: AnyEventObject): void {
       rt.rounds.delete(round.id);
       if (rt.draining || rt.failed) return;
       for (const slot of round.slots) {
-        if (rt.slots.get(slot.id) === slot && slot.round === round) start(rt, slot, true);
+        if (rt.slots.get(slot.id) === slot && slot.round === round) launch(rt, slot, true);
       }
       return;
     }
@@ -65,6 +69,9 @@ export function handleOwn(rt: Runtime, event: AnyEventObject): void {
       stoppedSlot(rt, slot, 'grace-period', undefined);
       return;
     }
+    case READY_TIMEOUT:
+      readyTimedOut(rt, event.slot as Slot, event.run);
+      return;
     case WINDOW_EXPIRED:
       expireRestarts(rt.window, (event.bucket as WindowBucket).count);
       return;
@@ -100,7 +107,7 @@ function remove(rt: Runtime, id: unknown) {
     slot.purpose = 'remove';
     return;
   }
-  if (slot.view.status === 'backingOff') {
+  if (slot.view.status === 'backingOff' || slot.view.status === 'waiting') {
     leaveRound(rt, slot, false);
     forget(rt, slot);
     lifecycle(rt, { type: 'child.stopped', supervisorId: rt.config.ownerId, childId: slot.id });
@@ -153,13 +160,25 @@ export function handleCommand(rt: Runtime, event: AnyEventObject) {
       if (rt.slots.has(spec.id)) {
         return refuse(rt, 'add', spec.id, `a child with id "${spec.id}" already exists`);
       }
+      const unknown = spec.dependsOn.find((dep) => !rt.slots.has(dep));
+      if (unknown !== undefined) {
+        const known = [...rt.slots.keys()].join(', ') || 'none';
+        return refuse(
+          rt,
+          'add',
+          spec.id,
+          `dependsOn names "${unknown}", which is not a child of the group; its children: ${known}`,
+        );
+      }
       const slot = newSlot(rt, spec);
       rt.slots.set(slot.id, slot);
-      start(rt, slot, false);
+      launch(rt, slot, false);
       return;
     }
     case HOST_REMOVE:
       return remove(rt, event.id);
+    case HOST_RESTART:
+      return restartChildren(rt, event.ids, event.rolling === true);
     case HOST_DELIVER:
       return deliver(rt, event.event as EventObject);
     case HOST_REJECTED:

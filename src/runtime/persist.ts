@@ -110,7 +110,7 @@ export function restoreRuntime(rt: Runtime, kept: PersistedHost): void {
   }
 }
 
-const STATUSES = new Set(['running', 'stopping', 'backingOff']);
+const STATUSES = new Set(['running', 'stopping', 'backingOff', 'waiting']);
 
 function wrong(field: string, value: unknown, expected: string): never {
   throw new TypeError(
@@ -152,7 +152,7 @@ export function checkPersisted(value: unknown): PersistedHost {
     const view = child.view as Record<string, unknown> | null;
     if (typeof view !== 'object' || view === null) wrong(`${at}.view`, view, 'an object');
     if (!STATUSES.has(view.status as string)) {
-      wrong(`${at}.view.status`, view.status, '"running", "stopping" or "backingOff"');
+      wrong(`${at}.view.status`, view.status, '"running", "stopping", "backingOff" or "waiting"');
     }
     const pending = child.pending as Record<string, unknown> | null;
     if (typeof pending !== 'object' || pending === null)
@@ -176,6 +176,7 @@ export function checkPersisted(value: unknown): PersistedHost {
         restarts: count(`${at}.view.restarts`, view.restarts),
         delayMs: count(`${at}.view.delayMs`, view.delayMs),
         pending: messages.length + (pending.reload ? 1 : 0),
+        ready: false,
       },
       pending: { reload: pending.reload as boolean, messages },
     };
@@ -191,6 +192,8 @@ export function checkPersisted(value: unknown): PersistedHost {
       running: 0,
       stopping: 0,
       backingOff: 0,
+      waiting: 0,
+      ready: 0,
       restarts: count(`${field}.counts.restarts`, counts.restarts),
       failures: count(`${field}.counts.failures`, counts.failures),
       droppedMessages: count(`${field}.counts.droppedMessages`, counts.droppedMessages),

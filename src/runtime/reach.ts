@@ -154,6 +154,11 @@ export interface ChildSetMember {
   delayMs: number;
   /** Messages (and a reload) kept for the next run. */
   pending: number;
+  /**
+   * Its current run is ready: it signalled so (a child declared to signal readiness), or it
+   * has started (any other child).
+   */
+  ready: boolean;
 }
 
 /**
@@ -178,5 +183,6 @@ export function childSetMembers(owner: AnyActorRef): ChildSetMember[] | undefine
     restarts: slot.view.restarts,
     delayMs: slot.view.delayMs,
     pending: slot.view.pending,
+    ready: slot.view.ready,
   }));
 }

@@ -27,11 +27,13 @@ import {
   HOST_CONTROL,
   HOST_EMIT,
   HOST_UP,
+  READY,
   RUN_STOPPED,
 } from './events.js';
 import { exited, healthy } from './exits.js';
 import { drop } from './messages.js';
 import { relayOwners, runOwners } from './owners.js';
+import { childReady } from './readiness.js';
 import { send } from './report.js';
 import { post } from './timers.js';
 import type { Runtime, Slot } from './types.js';
@@ -219,6 +221,7 @@ function fromChild(rt: Runtime, slot: Slot, run: AnyActorRef | null, event: unkn
   }
   if (type.startsWith('xstate.')) return drop(rt, slot.id, 'reserved', 1, type);
   if (type === HEALTHY) return healthy(rt, slot);
+  if (type === READY) return childReady(rt, slot);
   if (type === CHILD_DROPPED) {
     const count = (event as AnyEventObject).count;
     return drop(rt, slot.id, 'child-buffer', Number.isInteger(count) && count > 0 ? count : 1);

@@ -70,6 +70,8 @@ const sameCounts = (a: ChildCounts, b: ChildCounts) =>
   a.running === b.running &&
   a.stopping === b.stopping &&
   a.backingOff === b.backingOff &&
+  a.waiting === b.waiting &&
+  a.ready === b.ready &&
   a.restarts === b.restarts &&
   a.failures === b.failures &&
   a.droppedMessages === b.droppedMessages;
@@ -164,6 +166,11 @@ export function fail(rt: Runtime, failure: HostFailure): void {
 }
 
 /** An `add` or `remove` the runtime refused. */
-export function refuse(rt: Runtime, request: 'add' | 'remove', id: unknown, reason: string): void {
+export function refuse(
+  rt: Runtime,
+  request: 'add' | 'remove' | 'restartChildren',
+  id: unknown,
+  reason: string,
+): void {
   send(rt, { type: HOST_REFUSED, request, id: typeof id === 'string' ? id : null, reason });
 }

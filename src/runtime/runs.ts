@@ -14,6 +14,7 @@ import { ERROR_PREFIX, FROM_CHILD, STABLE, START_LATER } from './events.js';
 import { leaveGrace } from './grace.js';
 import { deliverPending, dropPending } from './messages.js';
 import { runOwners } from './owners.js';
+import { afterForget, afterStart, launch, runStarted } from './readiness.js';
 import { listenTo, relayOf } from './relay.js';
 import { lifecycle } from './report.js';
 import { cancel, post, schedule } from './timers.js';
@@ -26,6 +27,11 @@ const MAX_NESTED_STARTS = 64;
 
 /** Moves a child to another status, keeping the counts. */
 export function setStatus(rt: Runtime, slot: Slot, status: ChildStatus): void {
+  if (status !== 'running' && slot.view.ready) {
+    // Only a running child counts as ready.
+    slot.view.ready = false;
+    rt.counts.ready--;
+  }
   rt.counts[slot.view.status]--;
   rt.counts[status]++;
   slot.view.status = status;
@@ -55,10 +61,12 @@ export function newSlot(rt: Runtime, spec: Slot['spec']): Slot {
     spec,
     ref: null,
     started: false,
-    view: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0 },
+    view: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0, ready: false },
     purpose: null,
     round: null,
     stable: null,
+    readyTimer: null,
+    waitRestart: false,
     streak: 0,
     grace: null,
     pending: { reload: false, messages: [] },
@@ -138,6 +146,7 @@ export function start(
   run.start();
   if (slot.ref !== run || run.getSnapshot().status !== 'active') return;
   slot.started = true;
+  runStarted(rt, slot);
   const { resetAfterMs } = rt.config;
   if ((isRestart || restored !== undefined) && resetAfterMs !== false && slot.view.failures > 0) {
     if (slot.streak === 0) slot.stable = schedule(rt, { type: STABLE, slot, run }, resetAfterMs);
@@ -153,6 +162,7 @@ export function start(
     }
   }
   deliverPending(rt, slot);
+  if (slot.ref === run) afterStart(rt, slot);
 }
 
 /** Starts the initial children (deep trees: on a fresh stack, a microtask later). */
@@ -160,7 +170,7 @@ export function startInitial(rt: Runtime, slot: Slot): void {
   if (nesting < MAX_NESTED_STARTS) {
     nesting++;
     try {
-      start(rt, slot, false);
+      launch(rt, slot, false);
     } finally {
       nesting--;
     }
@@ -179,6 +189,12 @@ export function detach(rt: Runtime, slot: Slot): void {
   slot.started = false;
   cancel(rt, slot.stable);
   slot.stable = null;
+  cancel(rt, slot.readyTimer);
+  slot.readyTimer = null;
+  if (slot.view.ready) {
+    slot.view.ready = false;
+    rt.counts.ready--;
+  }
 }
 
 /** Lets go of a child for good, dropping what was kept for it. */
@@ -190,6 +206,7 @@ export function forget(rt: Runtime, slot: Slot, reason: 'stopped' = 'stopped'): 
   detach(rt, slot);
   leaveGrace(slot);
   dropPending(rt, slot, reason);
+  afterForget(rt, slot);
 }
 
 /** Stops every run at once, without reports (the owner stops or fails). */

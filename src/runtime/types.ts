@@ -34,6 +34,15 @@ export interface ChildSpec {
   shutdownTimeoutMs: number;
   /** Stopped by sending `shutdown` and waiting (true), or at once (false). */
   graceful: boolean;
+  /**
+   * The child says when it is ready (`supervisor.ready`); until then it is started but not
+   * ready. False: ready once started.
+   */
+  signalsReady: boolean;
+  /** How long a child that signals readiness may take before that is a failure, in ms. */
+  readyTimeoutMs: number;
+  /** Ids of the children that must be ready before this one starts (a group's). */
+  dependsOn: readonly string[];
 }
 
 /** The settings a runtime works by. */
@@ -66,8 +75,11 @@ export interface RuntimeConfig {
   watchChild: boolean;
 }
 
-/** What a child is doing. */
-export type ChildStatus = 'running' | 'stopping' | 'backingOff';
+/**
+ * What a child is doing. `'waiting'`: not started yet, until the children it depends on are
+ * ready.
+ */
+export type ChildStatus = 'running' | 'stopping' | 'backingOff' | 'waiting';
 
 /** One child as plain data. */
 export interface ChildView {
@@ -79,6 +91,8 @@ export interface ChildView {
   delayMs: number;
   /** Messages (and a reload) kept for the next run. */
   pending: number;
+  /** The current run is ready: it signalled so, or it does not signal and has started. */
+  ready: boolean;
 }
 
 /** Counts reported to the machine with every report. */
@@ -86,6 +100,10 @@ export interface ChildCounts {
   running: number;
   stopping: number;
   backingOff: number;
+  /** Children waiting for the children they depend on to be ready. */
+  waiting: number;
+  /** Running children that are ready. */
+  ready: number;
   restarts: number;
   /** Failures in all (a supervisor shows its child's consecutive failures instead). */
   failures: number;
@@ -110,10 +128,14 @@ export interface Slot {
   started: boolean;
   view: ChildView;
   /** Why the child is being stopped, while `view.status` is `'stopping'`. */
-  purpose: 'restart' | 'remove' | 'drain' | null;
+  purpose: 'restart' | 'remove' | 'drain' | 'replace' | null;
   round: Round | null;
   /** The stable-run timer of the current run. */
   stable: string | null;
+  /** The readiness timer of the current run, while it is not ready. */
+  readyTimer: string | null;
+  /** While `view.status` is `'waiting'`: the start it waits for is a restart. */
+  waitRestart: boolean;
   /** Zero-delay restarts in a row (supervisor). */
   streak: number;
   /** The grace period it is stopping within, while `view.status` is `'stopping'`. */
@@ -214,6 +236,21 @@ export interface Runtime {
   failure: HostFailure | undefined;
   /** A child's run, or its snapshot, changed in this step (the owner's snapshot is renewed). */
   changed: boolean;
+  /** A restart of children the app asked for (`restartChildren`), while it goes on. */
+  replacing: Replacement | null;
+}
+
+/** Children restarted on request: together, or one at a time (rolling). */
+export interface Replacement {
+  /** The children in order, as asked. */
+  ids: string[];
+  rolling: boolean;
+  /** Children still to be stopped (rolling: one at a time). */
+  queue: Slot[];
+  /** Children replaced whose new run is not ready yet. */
+  awaiting: Set<Slot>;
+  /** Going on right now (a start that is ready at once must not nest another). */
+  busy: boolean;
 }
 
 /** A fresh set of counts. */
@@ -221,6 +258,8 @@ export const zeroCounts = (): ChildCounts => ({
   running: 0,
   stopping: 0,
   backingOff: 0,
+  waiting: 0,
+  ready: 0,
   restarts: 0,
   failures: 0,
   droppedMessages: 0,

@@ -560,6 +560,7 @@ describe('group: strategies', () => {
       restarts: 1,
       delayMs: 100,
       pending: 0,
+      ready: true,
     });
     expect(g.actor.getSnapshot().context).toMatchObject({ running: 3, restarts: 1 });
     expect(g.eventLines()).toEqual([
@@ -1509,16 +1510,16 @@ describe('group: actors and ids', () => {
     const g = startGroup({ children });
     await settle();
     expect(g.views()).toEqual({
-      a: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0 },
-      b: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0 },
-      c: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0 },
+      a: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0, ready: true },
+      b: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0, ready: true },
+      c: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0, ready: true },
     });
     expect(Object.keys(g.childActors())).toEqual(['a', 'b', 'c']);
     p.a.last.succeed();
     p.c.last.succeed();
     await settle();
     expect(g.views()).toEqual({
-      b: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0 },
+      b: { status: 'running', failures: 0, restarts: 0, delayMs: 0, pending: 0, ready: true },
     });
     expect(g.childActors()).toEqual({ b: p.b.last.actor });
     expect(g.actor.getSnapshot().context.running).toBe(1);

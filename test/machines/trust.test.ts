@@ -650,6 +650,7 @@ describe('the child host as seen from outside', () => {
         restarts: 0,
         delayMs: 300,
         pending: 0,
+        ready: false,
       },
     ]);
     await advance(clock, 300);

@@ -9,8 +9,10 @@ import type { ChildView } from '../../src/runtime/types.js';
 /** Every child of `owner` by id, as plain data (status, failures, restarts, delay, pending). */
 export function viewsOf(owner: AnyActorRef): Record<string, ChildView> {
   const views: Record<string, ChildView> = {};
-  for (const { id, status, failures, restarts, delayMs, pending } of childSetMembers(owner) ?? []) {
-    views[id] = { status, failures, restarts, delayMs, pending };
+  for (const { id, status, failures, restarts, delayMs, pending, ready } of childSetMembers(
+    owner,
+  ) ?? []) {
+    views[id] = { status, failures, restarts, delayMs, pending, ready };
   }
   return views;
 }
