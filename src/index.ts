@@ -22,10 +22,12 @@ export {
 } from './actors/fromProcess.js';
 export { idle } from './actors/idle.js';
 export { CHILD_DROPPED, type Ledger, registerLedger, takeUndelivered } from './actors/ledger.js';
+export { markSignalsReady, marksSignalsReady } from './actors/readiness.js';
 export { acceptsShutdown, isActorLogic, markShutdownAware } from './actors/shutdownAware.js';
 export {
   type ErrorSummary,
   GroupError,
+  ReadyTimeoutError,
   SupervisorError,
   type SupervisorFailureReason,
   summarizeError,
@@ -37,8 +39,10 @@ export {
   type ChildFailedEvent,
   type ChildForcedEvent,
   type ChildHealthyEvent,
+  type ChildReadyEvent,
   type ChildStartedEvent,
   type ChildStoppedEvent,
+  type ChildWaitingEvent,
   type DropReason,
   formatLifecycleEvent,
   type GaveUpEvent,
@@ -46,6 +50,7 @@ export {
   type MessageDroppedEvent,
   type ReloadSentEvent,
   type RequestRefusedEvent,
+  type RestartFinishedEvent,
   type RestartScheduledEvent,
   type ShutdownStartedEvent,
 } from './lifecycle.js';
@@ -103,7 +108,7 @@ export {
   SHUTDOWN_ORDERS,
   type ShutdownOrder,
 } from './policy/restart.js';
-export { HEALTHY } from './runtime/events.js';
+export { HEALTHY, READY } from './runtime/events.js';
 export {
   type ChildSetMember,
   childOf,
