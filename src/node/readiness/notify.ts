@@ -115,12 +115,14 @@ export function openNotifySocket(onReady: () => void): NotifySocket {
   // The binary calls `emit` detached from its object.
   emitter.emit = emitter.emit.bind(emitter);
   let wrap: DgramSocketWrap | undefined;
+  /** Receiving was started: only then may the binary's socket be closed (it crashes before). */
+  let receiving = false;
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
     try {
-      wrap?.close();
+      if (receiving) wrap?.close();
     } catch {
       // Closed already (after a receive error).
     }
@@ -136,6 +138,7 @@ export function openNotifySocket(onReady: () => void): NotifySocket {
     wrap = new addon.DgramSocketWrap(emitter);
     wrap.init(wrap);
     wrap.startRecv();
+    receiving = true;
     wrap.bind(path);
   } catch (error) {
     close();
