@@ -10,7 +10,7 @@
  * instance of it, each with its own `PORT`.
  */
 import type { ReadyCheck } from '../node/fromChildProcess.js';
-import type { Instance } from './formation.js';
+import { type Instance, INSTANCE_NAME } from './formation.js';
 import type { ProcfileEntry } from './procfile.js';
 import { UsageError } from './usage.js';
 
@@ -43,7 +43,7 @@ export function parseReady(value: string): ReadySpec {
   const colon = value.indexOf(':');
   const name = colon === -1 ? value : value.slice(0, colon);
   const kind = colon === -1 ? '' : value.slice(colon + 1);
-  if (colon === -1 || !/^[A-Za-z0-9_-]+$/.test(name)) {
+  if (colon === -1 || !INSTANCE_NAME.test(name)) {
     throw new UsageError(`--ready: expected ${ALLOWED}; got ${JSON.stringify(value)}`);
   }
   if (kind === 'notify' || kind === 'port') return { name, kind };

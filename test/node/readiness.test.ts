@@ -70,7 +70,7 @@ async function twoRuns(
       for (const line of Buffer.from(chunk).toString('utf8').split('\n')) {
         if (line === '') continue;
         run.lines.push({ at: performance.now() - run.startedAt, line });
-        const pid = /^pid (\d+)$/.exec(line);
+        const pid = /pid=(\d+)$/.exec(line);
         if (pid) started.add(Number(pid[1]));
       }
     },
@@ -154,7 +154,7 @@ describe('fromChildProcess: readiness checks', () => {
     async () => {
       const program = [
         'import os, socket, sys, time',
-        'print("pid", os.getpid(), flush=True)',
+        'print(f"started pid={os.getpid()}", flush=True)',
         'time.sleep(0.4)',
         's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
         's.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])',
@@ -180,7 +180,7 @@ describe('fromChildProcess: readiness checks', () => {
   test.skipIf(!systemdNotify)('notify: systemd-notify --ready works unchanged', async () => {
     const runs = await twoRuns((writer) => ({
       command:
-        'echo "pid $$"; sleep 0.3; systemd-notify --ready --status=serving; echo "notified $?"; sleep 0.2',
+        'echo "started pid=$$"; sleep 0.3; systemd-notify --ready --status=serving; echo "notified $?"; sleep 0.2',
       shell: true,
       stdout: writer,
       stderr: writer,
@@ -295,7 +295,7 @@ describe('fromChildProcess: readiness checks', () => {
     let out = '';
     program.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
-      for (const match of chunk.matchAll(/^pid (\d+)$/gm)) started.add(Number(match[1]));
+      for (const match of chunk.matchAll(/pid=(\d+)$/gm)) started.add(Number(match[1]));
     });
     let err = '';
     program.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
