@@ -10,7 +10,7 @@
  * instance of it, each with its own `PORT`.
  */
 import type { ReadyCheck } from '../node/fromChildProcess.js';
-import { type Instance, INSTANCE_NAME } from './formation.js';
+import { INSTANCE_NAME, type Instance } from './formation.js';
 import type { ProcfileEntry } from './procfile.js';
 import { UsageError } from './usage.js';
 
