@@ -11,12 +11,15 @@ import {
   type ChildProcessSnapshot,
   fromChildProcess,
 } from '../../src/node/fromChildProcess.js';
+import { loadNotifyBinary } from '../../src/node/readiness/notify.js';
 import { killAll, waitFor } from '../fixtures/processes.js';
 
 const READY_SCRIPT = fileURLToPath(new URL('../fixtures/ready.mjs', import.meta.url));
 const EXIT_SCRIPT = fileURLToPath(new URL('../fixtures/readyExit.ts', import.meta.url));
 const python = spawnSync('python3', ['-c', 'import socket; socket.AF_UNIX']).status === 0;
 const systemdNotify = spawnSync('systemd-notify', ['--help']).status === 0;
+/** The prebuilt unix-socket binary that `notify` checks need (Linux x64) loads here. */
+const notify = !(loadNotifyBinary() instanceof Error);
 
 const started = new Set<number>();
 afterEach(() => {
@@ -123,33 +126,36 @@ const socketOf = (run: Run) =>
   run.lines.find((entry) => entry.line.startsWith('notify-socket '))?.line.slice(14);
 
 describe('fromChildProcess: readiness checks', () => {
-  it('notify: ready once READY=1 arrives on NOTIFY_SOCKET, once per run, a new socket each run, removed after', async () => {
-    const runs = await twoRuns((writer) => ({
-      ...node(['notify', '500', 'exit']),
-      name: 'db',
-      stdout: writer,
-      stderr: writer,
-      prefix: false,
-      ready: { kind: 'notify' },
-    }));
-    expect(runs).toHaveLength(2);
-    for (const run of runs) {
-      expect(run.readies).toHaveLength(1);
-      // The fixture waits 500 ms after it started before it sends READY=1.
-      expect(run.readies[0]!).toBeGreaterThanOrEqual(500);
-      expect(run.readies[0]!).toBeGreaterThan(lineAt(run, 'starting up')!);
-      expect(run.lines.map((entry) => entry.line)).not.toContain(
-        expect.stringMatching(/sendto failed/),
-      );
-    }
-    const [first, second] = runs.map(socketOf);
-    expect(first).toMatch(/notify\.sock$/);
-    expect(second).toMatch(/notify\.sock$/);
-    expect(second).not.toBe(first);
-    for (const path of [first!, second!]) expect(existsSync(dirname(path))).toBe(false);
-  });
+  it.skipIf(!notify)(
+    'notify: ready once READY=1 arrives on NOTIFY_SOCKET, once per run, a new socket each run, removed after',
+    async () => {
+      const runs = await twoRuns((writer) => ({
+        ...node(['notify', '500', 'exit']),
+        name: 'db',
+        stdout: writer,
+        stderr: writer,
+        prefix: false,
+        ready: { kind: 'notify' },
+      }));
+      expect(runs).toHaveLength(2);
+      for (const run of runs) {
+        expect(run.readies).toHaveLength(1);
+        // The fixture waits 500 ms after it started before it sends READY=1.
+        expect(run.readies[0]!).toBeGreaterThanOrEqual(500);
+        expect(run.readies[0]!).toBeGreaterThan(lineAt(run, 'starting up')!);
+        expect(run.lines.map((entry) => entry.line)).not.toContain(
+          expect.stringMatching(/sendto failed/),
+        );
+      }
+      const [first, second] = runs.map(socketOf);
+      expect(first).toMatch(/notify\.sock$/);
+      expect(second).toMatch(/notify\.sock$/);
+      expect(second).not.toBe(first);
+      for (const path of [first!, second!]) expect(existsSync(dirname(path))).toBe(false);
+    },
+  );
 
-  test.skipIf(!python)(
+  test.skipIf(!python || !notify)(
     'notify: a python program that sends READY=1 with sendto, as for systemd, works unchanged',
     async () => {
       const program = [
@@ -177,23 +183,26 @@ describe('fromChildProcess: readiness checks', () => {
     },
   );
 
-  test.skipIf(!systemdNotify)('notify: systemd-notify --ready works unchanged', async () => {
-    const runs = await twoRuns((writer) => ({
-      command:
-        'echo "started pid=$$"; sleep 0.3; systemd-notify --ready --status=serving; echo "notified $?"; sleep 0.2',
-      shell: true,
-      stdout: writer,
-      stderr: writer,
-      prefix: false,
-      ready: { kind: 'notify' },
-    }));
-    for (const run of runs) {
-      expect(run.readies).toHaveLength(1);
-      expect(run.readies[0]!).toBeGreaterThanOrEqual(300);
-      // systemd-notify waits for the socket to take its message (a barrier): it succeeded.
-      expect(run.lines.map((entry) => entry.line)).toContain('notified 0');
-    }
-  });
+  test.skipIf(!systemdNotify || !notify)(
+    'notify: systemd-notify --ready works unchanged',
+    async () => {
+      const runs = await twoRuns((writer) => ({
+        command:
+          'echo "started pid=$$"; sleep 0.3; systemd-notify --ready --status=serving; echo "notified $?"; sleep 0.2',
+        shell: true,
+        stdout: writer,
+        stderr: writer,
+        prefix: false,
+        ready: { kind: 'notify' },
+      }));
+      for (const run of runs) {
+        expect(run.readies).toHaveLength(1);
+        expect(run.readies[0]!).toBeGreaterThanOrEqual(300);
+        // systemd-notify waits for the socket to take its message (a barrier): it succeeded.
+        expect(run.lines.map((entry) => entry.line)).toContain('notified 0');
+      }
+    },
+  );
 
   it('port: ready once the port accepts a connection, once per run', async () => {
     const port = await freePort();
@@ -279,48 +288,51 @@ describe('fromChildProcess: readiness checks', () => {
   });
 
   it('marks the logic as signalling readiness only when it has a check', () => {
-    expect(marksSignalsReady(fromChildProcess({ command: 'x', ready: { kind: 'notify' } }))).toBe(
-      true,
-    );
+    expect(
+      marksSignalsReady(fromChildProcess({ command: 'x', ready: { kind: 'line', pattern: /up/ } })),
+    ).toBe(true);
     expect(marksSignalsReady(fromChildProcess({ command: 'x' }))).toBe(false);
     const config = fromChildProcess({ command: 'x', ready: { kind: 'line', pattern: /up/i } })
       .config as Record<string, unknown>;
     expect(config.ready).toEqual({ kind: 'line', pattern: '/up/i' });
   });
 
-  it('leaves no socket, timer or process behind: Node exits by itself', async () => {
-    const program = spawn(process.execPath, ['--import', 'tsx', EXIT_SCRIPT, READY_SCRIPT], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    program.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      for (const match of chunk.matchAll(/pid=(\d+)$/gm)) started.add(Number(match[1]));
-    });
-    let err = '';
-    program.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-    });
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        program.kill('SIGKILL');
-        reject(new Error(`the program did not exit by itself; it wrote:\n${out}\n${err}`));
-      }, 15_000);
-      program.once('exit', (exit) => {
-        clearTimeout(timer);
-        resolve(exit);
+  it.skipIf(!notify)(
+    'leaves no socket, timer or process behind: Node exits by itself',
+    async () => {
+      const program = spawn(process.execPath, ['--import', 'tsx', EXIT_SCRIPT, READY_SCRIPT], {
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-    });
-    expect(err).toBe('');
-    expect(code).toBe(0);
-    expect(out).toMatch(/^ready notify$/m);
-    expect(out).toMatch(/^ready port$/m);
-    expect(out).toMatch(/^ready line$/m);
-    expect(out).toMatch(/^ended before ready$/m);
-    const socket = /^notify-socket (\S+)$/m.exec(out)?.[1];
-    expect(socket).toMatch(/notify\.sock$/);
-    expect(existsSync(dirname(socket!))).toBe(false);
-  });
+      let out = '';
+      program.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        for (const match of chunk.matchAll(/pid=(\d+)$/gm)) started.add(Number(match[1]));
+      });
+      let err = '';
+      program.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+        err += chunk;
+      });
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          program.kill('SIGKILL');
+          reject(new Error(`the program did not exit by itself; it wrote:\n${out}\n${err}`));
+        }, 15_000);
+        program.once('exit', (exit) => {
+          clearTimeout(timer);
+          resolve(exit);
+        });
+      });
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(out).toMatch(/^ready notify$/m);
+      expect(out).toMatch(/^ready port$/m);
+      expect(out).toMatch(/^ready line$/m);
+      expect(out).toMatch(/^ended before ready$/m);
+      const socket = /^notify-socket (\S+)$/m.exec(out)?.[1];
+      expect(socket).toMatch(/notify\.sock$/);
+      expect(existsSync(dirname(socket!))).toBe(false);
+    },
+  );
 });
 
 describe('fromChildProcess: the ready option', () => {
