@@ -31,6 +31,7 @@ export const SAMPLE_PAGES: readonly string[] = [
   'docs/react.md',
   'docs/process.md',
   'docs/workers.md',
+  'docs/readiness-os.md',
 ];
 
 const MARKER = /<!-- sample:([^:>]+):start -->([\s\S]*?)<!-- sample:\1:end -->/g;

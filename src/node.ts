@@ -11,6 +11,7 @@ export * from './index.js';
 export {
   CHILD_PROCESS_EXITED,
   CHILD_PROCESS_FAILED,
+  CHILD_PROCESS_READY,
   CHILD_PROCESS_SPAWNED,
   type ChildProcessActorLogic,
   ChildProcessError,
@@ -22,8 +23,12 @@ export {
   DEFAULT_LEFTOVER_GRACE_MS,
   DEFAULT_STDERR_TAIL_LINES,
   fromChildProcess,
+  type LineReadyCheck,
   type LineWriter,
   MAX_LINE_LENGTH,
+  type NotifyReadyCheck,
+  type PortReadyCheck,
+  type ReadyCheck,
 } from './node/fromChildProcess.js';
 export {
   fromSignals,

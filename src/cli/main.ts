@@ -12,7 +12,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import type { AnyActorRef } from 'xstate';
 import { formatLifecycleEvent, type LifecycleEvent } from '../lifecycle.js';
 import { createProcessGroup, type GroupChild } from '../machines/group.js';
-import { fromChildProcess, type LineWriter } from '../node/fromChildProcess.js';
+import { fromChildProcess, type LineWriter, type ReadyCheck } from '../node/fromChildProcess.js';
 import { EXIT_FAILURE, runMain } from '../node/runMain.js';
 import { lifecycleLevel, observeLifecycle } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
@@ -32,6 +32,12 @@ import {
 import { createOperations, isKeeper, type Operations } from './operations.js';
 import { failureTracker, jsonLines, oneLine } from './output.js';
 import { type ProcfileEntry, ProcfileError, readProcfile } from './procfile.js';
+import {
+  DEFAULT_READY_TIMEOUT_MS,
+  type ReadySpec,
+  readyCheckOf,
+  readyChecks,
+} from './readiness.js';
 import { remoteAction, remoteStatus, socketPath } from './remote.js';
 import { createStatusTracker, type StatusTracker } from './status.js';
 import { exportSystemd } from './systemd.js';
@@ -123,12 +129,20 @@ export interface StartOptions {
   socket?: string;
   /** `-t, --timestamps`. */
   timestamps?: boolean;
+  /** `--ready=NAME:KIND`, each as given. */
+  ready?: string[];
+  /** `--ready-timeout`: how long a process with a check has to be ready (ms). */
+  readyTimeout: number;
+  /** `--sequential`: start in Procfile order, each once the one before is ready. */
+  sequential?: boolean;
 }
 
 /** A process `xsup start` runs: a Procfile entry (named after its instance) and its env. */
 export interface RunEntry extends ProcfileEntry {
   /** Variables set for it over the inherited environment (env files, `PORT`). */
   env?: Record<string, string>;
+  /** How it says it is ready (`--ready`); without it, it is ready once started. */
+  ready?: ReadyCheck;
 }
 
 function formationArg(value: string): Formation {
@@ -153,12 +167,17 @@ function formationArg(value: string): Formation {
 export function runEntries(
   instances: readonly Instance[],
   vars: Record<string, string>,
+  checks: ReadonlyMap<string, ReadySpec> = new Map(),
 ): RunEntry[] {
-  return instances.map((instance) => ({
-    ...instance.entry,
-    name: instance.name,
-    env: instanceEnv(instance, vars),
-  }));
+  return instances.map((instance) => {
+    const spec = checks.get(instance.entry.name);
+    return {
+      ...instance.entry,
+      name: instance.name,
+      env: instanceEnv(instance, vars),
+      ...(spec ? { ready: readyCheckOf(spec, instance) } : {}),
+    };
+  });
 }
 
 const isFile = (path: string) => {
@@ -197,8 +216,10 @@ function processGroup(children: GroupChild[], options: StartOptions) {
         ? null
         : { count: options.maxRestarts, withinMs: options.maxRestartsWindow },
     shutdownTimeoutMs: options.shutdownTimeout,
+    // `--sequential`: each process starts once the one before it is ready.
+    ...(options.sequential ? { startOrder: 'sequential' } : {}),
     children,
-  });
+  } as Parameters<typeof createProcessGroup>[0]);
 }
 
 /**
@@ -223,16 +244,19 @@ export function procfileChildren(
     return {
       id: entry.name,
       restart: options.restart,
+      // A process with a check has this long to be ready, or it failed.
+      ...(entry.ready ? { readyTimeoutMs: options.readyTimeout ?? DEFAULT_READY_TIMEOUT_MS } : {}),
       logic: fromChildProcess({
         name: entry.name,
         command: entry.command,
         shell: true,
         ...(entry.env ? { env: entry.env } : {}),
+        ...(entry.ready ? { ready: entry.ready } : {}),
         prefix: options.json ? false : prefix,
         stdout: options.json ? jsonLines(io.stdout, entry.name, 'stdout') : io.stdout,
         stderr: options.json ? jsonLines(io.stdout, entry.name, 'stderr') : io.stdout,
       }),
-    };
+    } as GroupChild;
   });
 }
 
@@ -380,6 +404,25 @@ export async function main(
     .option('--open', 'with --inspect, open the inspector in the browser', false)
     .option('-s, --socket <path>', 'control socket (default: .xsup.sock beside the Procfile)')
     .option('-t, --timestamps', 'put the local time (HH:MM:SS) before each line', false)
+    .addOption(
+      new Option(
+        '--ready <name:kind>',
+        'how process NAME says it is ready: notify (READY=1 on NOTIFY_SOCKET), port (its PORT accepts a connection) or line:REGEX (a line of its output matches); repeatable',
+      ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .addOption(
+      new Option(
+        '--ready-timeout <ms>',
+        'how long a process with --ready has to be ready before it counts as failed',
+      )
+        .default(DEFAULT_READY_TIMEOUT_MS)
+        .argParser(integer('--ready-timeout', 1, MAX_TIMER_MS)),
+    )
+    .option(
+      '--sequential',
+      'start the processes in Procfile order, each once the one before is ready',
+      false,
+    )
     .action(
       async (
         first: string | undefined,
@@ -412,7 +455,7 @@ export async function main(
           ...(options.formation ? { formation: options.formation } : {}),
           basePort: basePort(options.port, loaded.vars, io.env),
         });
-        const run = runEntries(instances, loaded.vars);
+        const run = runEntries(instances, loaded.vars, readyChecks(options.ready, entries, file));
         const width = nameWidth(run);
         const out: CliIo =
           options.timestamps && !options.json ? { ...io, stdout: timestamped(io.stdout) } : io;
@@ -516,9 +559,12 @@ export async function main(
       .argument('<dir>', 'directory to write the units into (made when missing)')
       .argument('[procfile]', 'path of the Procfile', 'Procfile'),
   );
-  // The restart policy, as `xsup start` takes it: the units carry it over.
+  // The restart policy, the readiness checks and the start order, as `xsup start` takes them:
+  // the units carry them over.
   for (const option of start.options) {
-    if (/^--(backoff|max-restarts|restart|shutdown-timeout)/.test(option.long ?? '')) {
+    if (
+      /^--(backoff|max-restarts|restart|shutdown-timeout|ready|sequential)/.test(option.long ?? '')
+    ) {
       exporter.addOption(option);
     }
   }

@@ -12,6 +12,7 @@ import type { AnyActorRef } from 'xstate';
 import type { LifecycleEvent } from '../lifecycle.js';
 import { observeLifecycle } from '../observe.js';
 import { type ChildSetMember, childSetMembers } from '../runtime/reach.js';
+import { describeTree } from '../tree.js';
 import type { Instance } from './formation.js';
 
 /** The state of one process, as `xsup status` shows it. */
@@ -24,6 +25,11 @@ export interface ProcessStatus {
   /** The Procfile process it runs. */
   process: string;
   state: ProcessState;
+  /**
+   * Whether it is ready, as `describeTree` says: running, and with `--ready`, its check passed
+   * in the current run.
+   */
+  ready: boolean;
   /** The pid of its process (and process group), while it has one. */
   pid: number | null;
   /** Its `PORT`. */
@@ -161,6 +167,9 @@ export function createStatusTracker(
     members,
     report() {
       const current = members();
+      const readiness = new Map(
+        describeTree(group).children.map((node) => [node.id, node.ready === true]),
+      );
       const at = now();
       const processes = instances.map((instance): ProcessStatus => {
         const track = tracks.get(instance.name)!;
@@ -189,6 +198,7 @@ export function createStatusTracker(
           name: instance.name,
           process: instance.entry.name,
           state,
+          ready: state === 'running' && readiness.get(instance.name) === true,
           pid,
           port: instance.port,
           restarts: Math.max(0, track.starts - 1),
@@ -236,13 +246,18 @@ export function formatDuration(ms: number): string {
  * // web     running                   4242  5000  0         0         3m05s
  * // worker  backing off (restart in 1.6s)  -  5100  3     3         -
  * ```
+ *
+ * A running process that is not ready yet (its `--ready` check has not passed) shows as
+ * `running (not ready)`.
  */
 export function formatStatusTable(processes: readonly ProcessStatus[]): string {
   const rows = processes.map((p) => [
     p.name,
     p.state === 'backing off' && p.restartInMs !== null
       ? `backing off (restart in ${p.restartInMs < 1000 ? `${p.restartInMs}ms` : `${(p.restartInMs / 1000).toFixed(1)}s`})`
-      : p.state,
+      : p.state === 'running' && p.ready === false
+        ? 'running (not ready)'
+        : p.state,
     p.pid === null ? '-' : String(p.pid),
     String(p.port),
     String(p.restarts),

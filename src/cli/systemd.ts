@@ -11,7 +11,9 @@
  * `TimeoutStopSec`), restarted after the same kinds of end (`Restart=`), with the same first
  * delay growing to the same longest one (`RestartSec`, `RestartSteps`, `RestartMaxDelaySec`),
  * and the same restart limit; on systemd before 254, where the delay does not grow, a start
- * limit ends a crash loop instead.
+ * limit ends a crash loop instead. A process with `--ready=NAME:notify` gets `Type=notify`, so
+ * that systemd waits for its `READY=1` (within `--ready-timeout`, as `TimeoutStartSec`), and
+ * with `--sequential` each service is ordered after, and requires, the one before it.
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -21,7 +23,9 @@ import type { RestartType } from '../policy/options.js';
 import { envFiles, loadEnvFiles } from './env.js';
 import { basePort, type Formation, type Instance, planInstances } from './formation.js';
 import { readProcfile } from './procfile.js';
+import { type ReadySpec, readyChecks } from './readiness.js';
 import { SYSTEMD_HEADER, systemdEnvFile, systemdVars } from './systemdEnv.js';
+import { serviceType } from './systemdReadiness.js';
 import { UsageError } from './usage.js';
 
 export { SYSTEMD_HEADER };
@@ -53,6 +57,12 @@ export interface SystemdExport {
   maxRestarts?: number;
   maxRestartsWindow: number;
   shutdownTimeout: number;
+  /** The `--ready` checks, by Procfile process name. */
+  ready?: ReadonlyMap<string, ReadySpec>;
+  /** `--ready-timeout`, in ms: `TimeoutStartSec` of a `notify` service. */
+  readyTimeout?: number;
+  /** `--sequential`: each service after, and requiring, the one before it. */
+  sequential?: boolean;
 }
 
 /** One file to write. */
@@ -240,23 +250,33 @@ export function systemdUnits(o: SystemdExport): UnitFile[] {
   const limit = startLimit(o, steps);
   const env = systemdEnvFile(o.vars, { envFiles: o.envFiles, app: o.app });
   const units = o.instances.map((instance, i): UnitFile => {
+    const check = o.ready?.get(instance.entry.name);
+    const previous = o.sequential && i > 0 ? services[i - 1] : undefined;
+    const exec = shellCommand(instance.entry.command);
     const lines = [
       ...header,
       '[Unit]',
       `Description=${specifiers(o.app)}: ${specifiers(instance.name)} (${specifiers(o.procfile)} line ${instance.entry.line})`,
       `PartOf=${o.app}.target`,
       'After=network.target',
+      ...(previous === undefined
+        ? []
+        : [
+            `# --sequential: started once ${previous} has started${o.ready?.get(o.instances[i - 1]!.entry.name)?.kind === 'notify' ? ' and said READY=1' : ''}; stopped with it.`,
+            `After=${previous}`,
+            `Requires=${previous}`,
+          ]),
       ...limit,
       '',
       '[Service]',
-      'Type=simple',
+      ...serviceType(check, exec, o.readyTimeout),
       ...(o.user === undefined ? [] : [`User=${specifiers(o.user)}`]),
       `WorkingDirectory=${specifiers(o.root)}`,
       // As under xsup, PORT and PS win over the env files': the env file has neither.
       `Environment=PORT=${instance.port}`,
       `Environment=PS=${instance.ps}`,
       ...(env === null ? [] : [`EnvironmentFile=${specifiers(o.envFile)}`]),
-      `ExecStart=/bin/sh -c ${execArgument(shellCommand(instance.entry.command))}`,
+      `ExecStart=/bin/sh -c ${execArgument(exec)}`,
       '# SIGHUP to every process of the service, as xsup reloads.',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd expands ${MAINPID} itself
       'ExecReload=/bin/kill -s HUP -- -${MAINPID}',
@@ -346,6 +366,9 @@ export interface ExportOptions {
   maxRestarts?: number;
   maxRestartsWindow: number;
   shutdownTimeout: number;
+  ready?: string[];
+  readyTimeout?: number;
+  sequential?: boolean;
   app?: string;
   user?: string;
   root?: string;
@@ -375,6 +398,7 @@ export async function exportSystemd(
     ...(options.formation ? { formation: options.formation } : {}),
     basePort: basePort(options.port, loaded.vars, io.env),
   });
+  const ready = readyChecks(options.ready, entries, file);
   const procfile = resolve(file);
   const app = options.app ?? basename(dirname(procfile)).replace(/[^A-Za-z0-9_.-]/g, '-');
   if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(app)) {
@@ -398,6 +422,9 @@ export async function exportSystemd(
     ...(options.maxRestarts === undefined ? {} : { maxRestarts: options.maxRestarts }),
     maxRestartsWindow: options.maxRestartsWindow,
     shutdownTimeout: options.shutdownTimeout,
+    ready,
+    ...(options.readyTimeout === undefined ? {} : { readyTimeout: options.readyTimeout }),
+    ...(options.sequential ? { sequential: true } : {}),
   });
   const { written, removed } = await writeUnits(dir, app, units);
   for (const path of removed) io.stdout.write(`removed ${path}\n`);

@@ -12,6 +12,13 @@ import {
   describe,
   invalidOption,
 } from '../policy/options.js';
+import { loadNotifyBinary, NOTIFY_BINARIES } from './readiness/notify.js';
+import {
+  describeReadyCheck,
+  type ReadyCheck,
+  type ReadySettings,
+  resolveReadyCheck,
+} from './readiness/options.js';
 import { checkSignal, SIGNAL_NAMES } from './signals.js';
 
 /** The keys of {@link ChildProcessOptions}. */
@@ -29,6 +36,7 @@ export const CHILD_PROCESS_OPTION_KEYS = [
   'prefix',
   'stderrTailLines',
   'leftoverGraceMs',
+  'ready',
 ] as const;
 
 /** Signals a process cannot catch: as a stop or reload signal, they end it at once. */
@@ -139,6 +147,19 @@ export interface ChildProcessOptions {
    * Default 5,000 ms.
    */
   leftoverGraceMs?: number;
+  /**
+   * How the process says it is ready; without it, it is ready once spawned. With it, the logic
+   * is marked as signalling readiness (a supervisor or group waits for the signal, up to its
+   * `readyTimeoutMs`), and once the check passes, once per run, the actor sends
+   * `{ type: 'supervisor.ready' }` to its parent:
+   *
+   * - `{ kind: 'notify' }`: systemd's protocol. The process gets `NOTIFY_SOCKET`, and is ready
+   *   when it sends `READY=1` there (`sd_notify`, `systemd-notify --ready`).
+   * - `{ kind: 'port', port, host?, intervalMs? }`: a TCP connection to `host:port`
+   *   (`127.0.0.1`) is accepted; tried every `intervalMs` (100).
+   * - `{ kind: 'line', pattern }`: a line of stdout or stderr matches `pattern`.
+   */
+  ready?: ReadyCheck;
 }
 
 /** The options of a child process, checked and filled in. */
@@ -156,6 +177,7 @@ export interface ChildProcessSettings {
   prefix: string;
   stderrTailLines: number;
   leftoverGraceMs: number;
+  ready: ReadySettings | undefined;
 }
 
 export function resolveChildProcessOptions(options: ChildProcessOptions): ChildProcessSettings {
@@ -198,6 +220,9 @@ export function resolveChildProcessOptions(options: ChildProcessOptions): ChildP
     }
     return value as LineWriter;
   };
+  const ready =
+    given.ready === undefined ? undefined : resolveReadyCheck(owner, 'ready', given.ready);
+  if (ready?.kind === 'notify') checkNotifyBinary(owner);
   const prefix = given.prefix ?? `${name} | `;
   if (prefix !== false && typeof prefix !== 'string') {
     invalidOption(owner, 'prefix', prefix, 'a string or false');
@@ -228,7 +253,17 @@ export function resolveChildProcessOptions(options: ChildProcessOptions): ChildP
       'leftoverGraceMs',
       given.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS,
     ),
+    ready,
   };
+}
+
+/** A `notify` check needs the optional binary: without it, the option is refused here. */
+function checkNotifyBinary(owner: string): void {
+  const binary = loadNotifyBinary();
+  if (!(binary instanceof Error)) return;
+  throw new TypeError(
+    `${owner}: option "ready" is { kind: 'notify' }, which needs a unix datagram socket; Node has none of its own, and the optional dependency that provides one (${NOTIFY_BINARIES.join(' or ')}, prebuilt for Linux x64) cannot be loaded on ${process.platform} ${process.arch}: ${binary.message}. Install it, or use { kind: 'port', port } or { kind: 'line', pattern } instead`,
+  );
 }
 
 /** The program's base name: the first word of the command, quotes removed. */
@@ -273,5 +308,6 @@ export function describeSettings(settings: ChildProcessSettings): Record<string,
     shell: settings.shell,
     shutdownSignal: settings.shutdownSignal,
     reloadSignal: settings.reloadSignal,
+    ...(settings.ready ? { ready: describeReadyCheck(settings.ready) } : {}),
   };
 }

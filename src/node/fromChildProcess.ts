@@ -10,28 +10,38 @@
  * front of each line, with backpressure, and emitted as events. Exit code 0 ends the actor as
  * done; any other end is a {@link ChildProcessError}.
  *
- * The pieces are in files of their own: options (`childProcessOptions.ts`), errors
+ * The pieces are in files of their own: options (`childProcessOptions.ts`), types
+ * (`childProcessTypes.ts`), the state of a run (`childProcessRuntime.ts`), errors
  * (`childProcessError.ts`), process groups and the watchdog (`processGroups.ts`), the output
- * path (`lines.ts`) and the stderr tail (`stderrTail.ts`).
+ * path (`lines.ts`), the stderr tail (`stderrTail.ts`) and the readiness checks
+ * (`readiness/`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from 'xstate';
+import type { AnyActorRef } from 'xstate';
+import { sendToParent } from '../actors/guard.js';
 import { eventType, guardLeaf, postInternal, takeInternal } from '../actors/internalEvents.js';
+import { markSignalsReady } from '../actors/readiness.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
+import { READY } from '../runtime/events.js';
 import { wantsEmitted } from '../runtime/relay.js';
-import { ChildProcessError, exitError, spawnError } from './childProcessError.js';
+import { ChildProcessError, spawnError } from './childProcessError.js';
 import {
   type ChildProcessOptions,
-  type ChildProcessSettings,
   describeSettings,
   environment,
   resolveChildProcessOptions,
   shellQuote,
 } from './childProcessOptions.js';
+import { clearTimer, kill, outcome, type Runtime } from './childProcessRuntime.js';
+import type {
+  ChildProcessActorLogic,
+  ChildProcessOutput,
+  ChildProcessSnapshot,
+} from './childProcessTypes.js';
 import { forwardLines } from './lines.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './processGroups.js';
+import { openReadyCheck, type ReadyCheckRun } from './readiness/check.js';
 import { shellCommand } from './shellCommand.js';
-import { signalNumber } from './signals.js';
 import { StderrTail } from './stderrTail.js';
 
 export { ChildProcessError, type ChildProcessFailure } from './childProcessError.js';
@@ -41,10 +51,19 @@ export {
   DEFAULT_STDERR_TAIL_LINES,
   type LineWriter,
 } from './childProcessOptions.js';
+export type {
+  ChildProcessActorLogic,
+  ChildProcessOutput,
+  ChildProcessOutputEvent,
+  ChildProcessSnapshot,
+} from './childProcessTypes.js';
 export { MAX_LINE_LENGTH } from './lines.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: any system, as XState's own logic creators accept
-type AnyActorSystem = ActorSystem<any>;
+export type {
+  LineReadyCheck,
+  NotifyReadyCheck,
+  PortReadyCheck,
+  ReadyCheck,
+} from './readiness/options.js';
 
 /*
  * The internal events below are honoured only as the very events the actor's logic posted to
@@ -54,6 +73,8 @@ type AnyActorSystem = ActorSystem<any>;
 
 /** Internal event: the process was spawned and has a pid. */
 export const CHILD_PROCESS_SPAWNED = 'xstate.childProcess.spawned';
+/** Internal event: the process's readiness check passed. */
+export const CHILD_PROCESS_READY = 'xstate.childProcess.ready';
 /** Internal event: the process (and its group) ended well; carries the output. */
 export const CHILD_PROCESS_EXITED = 'xstate.childProcess.exited';
 /** Internal event: the process could not start, or ended badly; carries the error. */
@@ -65,67 +86,6 @@ const OUTPUT_DRAIN_MS = 1_000;
 const GROUP_POLL_MS = 50;
 /** How long a group sent SIGKILL is watched until it is gone (ms). */
 const KILL_WAIT_MS = 2_000;
-
-/** The output of a process that ended well. */
-export interface ChildProcessOutput {
-  /** The process's name. */
-  name: string;
-  pid: number;
-  /** The exit code, or `null` when a signal ended it. */
-  exitCode: number | null;
-  /** The signal that ended it, or `null` when it exited. */
-  signal: NodeJS.Signals | null;
-  /** Whether it ended after being asked to shut down. */
-  shutdown: boolean;
-}
-
-/** The snapshot of a {@link fromChildProcess} actor. */
-export type ChildProcessSnapshot = Snapshot<ChildProcessOutput> & {
-  /** The process's name. */
-  name: string;
-  /** Its pid (also its process group id), once spawned. */
-  pid: number | undefined;
-};
-
-/** Emitted (to `actor.on('output', …)`) for each line the process writes. */
-export interface ChildProcessOutputEvent {
-  type: 'output';
-  /** The process's name. */
-  name: string;
-  stream: 'stdout' | 'stderr';
-  /** The line, without its line break. */
-  line: string;
-}
-
-/** The actor logic returned by {@link fromChildProcess}. */
-export type ChildProcessActorLogic = ActorLogic<
-  ChildProcessSnapshot,
-  EventObject,
-  unknown,
-  AnyActorSystem,
-  ChildProcessOutputEvent
->;
-
-interface Runtime {
-  child: ChildProcess;
-  pid: number;
-  stderrTail: StderrTail;
-  /** The shutdown signal was sent to the group. */
-  shutdownSent: boolean;
-  /** SIGKILL was sent to the group: nothing of it is waited for any more. */
-  killed: boolean;
-  /** The actor was stopped: nothing is sent to it any more. */
-  stopped: boolean;
-  /** The group has ended and the result is known (or being delivered). */
-  finished: boolean;
-  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  /** No live process is left in the group (or the actor was stopped). */
-  groupDone: boolean;
-  /** The output pipes are closed. */
-  closed: boolean;
-  leftoverDeadline: number | undefined;
-  timer: NodeJS.Timeout | undefined;
-}
 
 const runtimes = new WeakMap<AnyActorRef, Runtime>();
 
@@ -154,6 +114,11 @@ const runtimes = new WeakMap<AnyActorRef, Runtime>();
  *   stdin is not connected.
  * - With `shell`, `command` is a shell command line and each of `args` is quoted, so that it
  *   stays one argument.
+ * - With `ready`, the process is ready once its check passes (`READY=1` on `NOTIFY_SOCKET`, a
+ *   TCP port that accepts a connection, or a line of output that matches a pattern): the actor
+ *   sends `{ type: 'supervisor.ready' }` to its parent, once per run, and its snapshot's
+ *   `ready` turns true. The logic is marked as signalling readiness, so a supervisor or group
+ *   above it counts it as ready only then. The check stops when the run ends, however it ends.
  *
  * The logic is shutdown-aware: a supervisor sends `shutdown`, waits up to its
  * `shutdownTimeoutMs`, then stops the actor, which SIGKILLs what is left. Each (re)start of
@@ -192,7 +157,13 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       const own = takeInternal(scope.self, event);
       switch (own?.type) {
         case CHILD_PROCESS_SPAWNED:
-          return { ...snapshot, pid: (own as unknown as { pid: number }).pid };
+          return {
+            ...snapshot,
+            pid: (own as unknown as { pid: number }).pid,
+            ready: settings.ready === undefined,
+          };
+        case CHILD_PROCESS_READY:
+          return { ...snapshot, ready: true };
         case CHILD_PROCESS_EXITED:
           runtimes.delete(scope.self);
           return {
@@ -208,6 +179,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
         case 'xstate.stop':
           if (runtime) {
             runtime.stopped = true;
+            runtime.check?.stop();
             kill(runtime);
           }
           runtimes.delete(scope.self);
@@ -229,6 +201,14 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       if (snapshot.status !== 'active') return;
       const fail = (error: ChildProcessError) =>
         postInternal(self, { type: CHILD_PROCESS_FAILED, error });
+      let check: ReadyCheckRun | undefined;
+      try {
+        // Before the spawn: the notify socket's path goes into the environment.
+        check = settings.ready && openReadyCheck(settings.ready);
+      } catch (error) {
+        fail(spawnError(settings, readyCheckError(error)));
+        return;
+      }
       let child: ChildProcess;
       try {
         // Through a shell, the command line is rewritten so that signals reach the program.
@@ -238,17 +218,19 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
           : [settings.command, [...settings.args]];
         child = spawn(file, argv, {
           cwd: settings.cwd,
-          env: environment(settings.env),
+          env: environment(check ? { ...settings.env, ...check.env } : settings.env),
           shell: settings.shell,
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
       } catch (error) {
+        check?.stop();
         fail(spawnError(settings, error));
         return;
       }
       const pid = child.pid;
       if (pid === undefined) {
+        check?.stop();
         // The spawn failed; Node reports why on the next tick.
         child.once('error', (error) => fail(spawnError(settings, error)));
         return;
@@ -257,6 +239,8 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
         child,
         pid,
         stderrTail: new StderrTail(settings.stderrTailLines),
+        check,
+        ready: false,
         shutdownSent: false,
         killed: false,
         stopped: false,
@@ -270,24 +254,37 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       runtimes.set(self, runtime);
       trackGroup(pid);
       postInternal(self, { type: CHILD_PROCESS_SPAWNED, pid });
+      // Once per run, and only while the main process runs.
+      check?.begin(() => {
+        if (runtime.ready || runtime.stopped || runtime.exit) return;
+        runtime.ready = true;
+        sendToParent(self, { type: READY });
+        postInternal(self, { type: CHILD_PROCESS_READY });
+      });
 
       const prefix = Buffer.from(settings.prefix);
       const listening = hasOutputListeners(self);
       const emitLine = (stream: 'stdout' | 'stderr') => (line: string) =>
         emit({ type: 'output', name: settings.name, stream, line });
+      const emitStdout = emitLine('stdout');
       const emitStderr = emitLine('stderr');
       forwardLines(child.stdout!, {
         prefix,
         writer: settings.stdout ?? process.stdout,
-        onLine: emitLine('stdout'),
-        // Decoding every line costs more than the rest of the path: only for listeners.
-        wantsLines: listening,
+        onLine: (line) => {
+          check?.line(line);
+          if (listening()) emitStdout(line);
+        },
+        // Decoding every line costs more than the rest of the path: only for listeners (and a
+        // line check that has not passed).
+        wantsLines: check ? () => check.wantsLines() || listening() : listening,
       });
       forwardLines(child.stderr!, {
         prefix,
         writer: settings.stderr ?? process.stderr,
         onLine: (line) => {
           runtime.stderrTail.push(line);
+          check?.line(line);
           if (listening()) emitStderr(line);
         },
       });
@@ -295,6 +292,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       const deliver = () => {
         if (runtime.finished) return;
         runtime.finished = true;
+        check?.stop();
         clearTimer(runtime);
         untrackGroup(pid);
         if (runtime.stopped) return;
@@ -334,6 +332,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       };
       child.once('exit', (code, signal) => {
         runtime.exit = { code, signal };
+        check?.stop();
         settle();
       });
       child.once('close', () => {
@@ -353,6 +352,7 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
         error: undefined,
         name: settings.name,
         pid: undefined,
+        ready: false,
       };
     },
     getPersistedSnapshot: (snapshot) => snapshot,
@@ -361,7 +361,13 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
       return snapshot as ChildProcessSnapshot;
     },
   };
-  return markShutdownAware(logic);
+  return markShutdownAware(settings.ready ? markSignalsReady(logic) : logic);
+}
+
+/** Why a readiness check could not be prepared, for the spawn error. */
+function readyCheckError(cause: unknown): Error {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`the "ready" check could not be prepared: ${message}`, { cause });
 }
 
 /**
@@ -372,38 +378,4 @@ export function fromChildProcess(options: ChildProcessOptions): ChildProcessActo
 function hasOutputListeners(self: AnyActorRef): () => boolean {
   // Its supervisor or group emits its events again: a listener there counts too.
   return () => wantsEmitted(self, 'output');
-}
-
-/** Done or failed, from how the main process ended. */
-function outcome(
-  settings: ChildProcessSettings,
-  runtime: Runtime,
-): ChildProcessOutput | ChildProcessError {
-  const code = runtime.exit?.code ?? null;
-  const signal = runtime.exit?.signal ?? null;
-  const asked = runtime.shutdownSent;
-  const stopSignal = settings.shutdownSignal;
-  const clean =
-    code === 0 || (asked && (signal === stopSignal || code === 128 + signalNumber(stopSignal)));
-  if (clean) {
-    return { name: settings.name, pid: runtime.pid, exitCode: code, signal, shutdown: asked };
-  }
-  return exitError(settings, {
-    pid: runtime.pid,
-    exitCode: code,
-    signal,
-    stderrTail: runtime.stderrTail.lines(),
-  });
-}
-
-function clearTimer(runtime: Runtime): void {
-  if (runtime.timer !== undefined) clearTimeout(runtime.timer);
-  runtime.timer = undefined;
-}
-
-/** SIGKILL to the whole group, unless it is known to be gone. */
-function kill(runtime: Runtime): void {
-  if (runtime.killed || runtime.finished) return;
-  runtime.killed = true;
-  signalGroup(runtime.pid, 'SIGKILL');
 }

@@ -41,8 +41,9 @@ export interface HealthEntry {
  * Serves `/livez`, `/readyz` and `/metrics` for the tree under `actor`.
  *
  * - `GET /livez`: 200 while the root actor is active; 503 once it has stopped or failed.
- * - `GET /readyz`: 200 when every node of the tree is running; 503 while any is backing off,
- *   stopping, stopped or failed. The JSON body lists each node's path and state, nothing else
+ * - `GET /readyz`: 200 when every node of the tree is running and ready; 503 while any is
+ *   backing off, stopping, stopped or failed, or has not yet signalled readiness (a child
+ *   declared to signal it, such as a `fromChildProcess` with a `ready` check). The JSON body lists each node's path and state, nothing else
  *   (no context, input, error message or environment).
  * - `GET /metrics`: 200 with the tree's numbers in the Prometheus text format (see
  *   {@link renderMetrics}): restarts, up, ready, failures in a row, backoff delay and dropped
@@ -116,12 +117,16 @@ export function healthReport(actor: AnyActorRef): {
   const live = actor.getSnapshot().status === 'active';
   const tree = describeTree(actor);
   const children: HealthEntry[] = [];
+  // A node that says it is not ready (a child that signals readiness and has not yet) keeps
+  // the tree not ready, whatever its state.
+  let everyReady = true;
   const walk = (node: TreeNode) => {
     children.push({ path: node.path, state: node.state });
+    if (node.ready === false) everyReady = false;
     for (const child of node.children) walk(child);
   };
   walk(tree);
-  return { live, ready: live && isTreeReady(tree), children };
+  return { live, ready: live && everyReady && isTreeReady(tree), children };
 }
 
 function respond(actor: AnyActorRef, request: IncomingMessage, response: ServerResponse): void {

@@ -87,12 +87,14 @@ describe('the status tracker', () => {
     await settle();
     expect(t.status().web).toMatchObject({
       state: 'running',
+      ready: true,
       restarts: 0,
       failures: 0,
       uptimeMs: 0,
     });
     expect(t.status().flaky).toMatchObject({
       state: 'backing off',
+      ready: false,
       failures: 1,
       restartInMs: 100,
       uptimeMs: null,
@@ -129,6 +131,7 @@ describe('the status tracker', () => {
       name: 'web',
       process: 'web',
       state: 'running',
+      ready: true,
       pid: 4242,
       port: 5000,
       restarts: 0,
@@ -149,7 +152,8 @@ describe('the status tracker', () => {
           failures: 3,
           uptimeMs: null,
         }),
-        row({ name: 'clock', state: 'stopped', pid: null, uptimeMs: null }),
+        row({ name: 'clock', state: 'stopped', ready: false, pid: null, uptimeMs: null }),
+        row({ name: 'db', ready: false, uptimeMs: 2_000 }),
       ]),
     ).toBe(
       [
@@ -157,6 +161,7 @@ describe('the status tracker', () => {
         'web     running                        4242  5000  0         0         3m05s',
         'worker  backing off (restart in 1.6s)  -     5000  3         3         -',
         'clock   stopped                        -     5000  0         0         -',
+        'db      running (not ready)            4242  5000  0         0         2s',
         '',
       ].join('\n'),
     );
