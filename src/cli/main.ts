@@ -217,9 +217,9 @@ function processGroup(children: GroupChild[], options: StartOptions) {
         : { count: options.maxRestarts, withinMs: options.maxRestartsWindow },
     shutdownTimeoutMs: options.shutdownTimeout,
     // `--sequential`: each process starts once the one before it is ready.
-    ...(options.sequential ? { startOrder: 'sequential' } : {}),
+    startOrder: options.sequential ? 'sequential' : 'together',
     children,
-  } as Parameters<typeof createProcessGroup>[0]);
+  });
 }
 
 /**
@@ -256,7 +256,7 @@ export function procfileChildren(
         stdout: options.json ? jsonLines(io.stdout, entry.name, 'stdout') : io.stdout,
         stderr: options.json ? jsonLines(io.stdout, entry.name, 'stderr') : io.stdout,
       }),
-    } as GroupChild;
+    } satisfies GroupChild;
   });
 }
 
