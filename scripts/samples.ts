@@ -32,6 +32,7 @@ export const SAMPLE_PAGES: readonly string[] = [
   'docs/process.md',
   'docs/workers.md',
   'docs/readiness-os.md',
+  'docs/readiness.md',
 ];
 
 const MARKER = /<!-- sample:([^:>]+):start -->([\s\S]*?)<!-- sample:\1:end -->/g;
