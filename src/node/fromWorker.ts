@@ -23,6 +23,7 @@ import type { ActorLogic, ActorSystem, AnyActorRef, EventObject, Snapshot } from
 import { isEventObject, sendToParent } from '../actors/guard.js';
 import { guardLeaf, postInternal, takeInternal } from '../actors/internalEvents.js';
 import { CHILD_DROPPED, registerLedger } from '../actors/ledger.js';
+import { markSignalsReady } from '../actors/readiness.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
 import { environment } from './childProcessOptions.js';
 import { type WorkerError, workerError } from './workerError.js';
@@ -368,7 +369,7 @@ export function fromWorker<
         : restored;
     },
   };
-  return markShutdownAware(logic);
+  return markShutdownAware(settings.readyOn === 'message' ? markSignalsReady(logic) : logic);
 }
 
 function failed<TInput>(snapshot: WorkerSnapshot<TInput>, error: unknown): WorkerSnapshot<TInput> {

@@ -19,6 +19,7 @@ import {
 } from '../../src/node/fromWorker.js';
 import { RESOURCE_LIMIT_KEYS, WORKER_OPTION_KEYS } from '../../src/node/workerOptions.js';
 import { childOf } from '../../src/runtime/reach.js';
+import { describeTree, isTreeReady } from '../../src/tree.js';
 import { waitFor } from '../fixtures/processes.js';
 
 type EchoIn =
@@ -380,6 +381,18 @@ describe('fromWorker: readiness', () => {
     expect(worker.getSnapshot().ready).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(actor.getSnapshot().context.readyAt).toHaveLength(1);
+  });
+
+  it("readyOn 'message' under a supervisor: not ready (context, /readyz) until the worker posts ready", async () => {
+    const supervisor = createActor(
+      createSupervisor(echo({ readyOn: 'message' }), { id: 'pool', input: { readyAfterMs: 150 } }),
+    );
+    actors.push(supervisor);
+    supervisor.start();
+    expect(supervisor.getSnapshot().context.ready).toBe(false);
+    expect(isTreeReady(describeTree(supervisor))).toBe(false);
+    await waitFor('ready', () => supervisor.getSnapshot().context.ready);
+    expect(isTreeReady(describeTree(supervisor))).toBe(true);
   });
 
   it("readyOn 'start' (the default): ready at once, and the worker's ready message goes nowhere", async () => {
