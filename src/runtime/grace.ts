@@ -11,7 +11,7 @@
  */
 import type { AnyActorRef, AnyEventObject } from 'xstate';
 import { GRACE_EXPIRED } from './events.js';
-import { relayOwners } from './owners.js';
+import { relayOwner } from './owners.js';
 import { isPending, post } from './timers.js';
 import type { GraceMember, Runtime, Slot } from './types.js';
 
@@ -32,7 +32,7 @@ let batchSeq = 0;
 function rootOf(actor: AnyActorRef): AnyActorRef {
   let current = actor;
   for (let parent = current._parent; parent; parent = current._parent) {
-    current = relayOwners.get(parent) ?? parent;
+    current = relayOwner(parent) ?? parent;
   }
   return current;
 }
