@@ -158,10 +158,11 @@ export type ProcessActorRef<
 
 interface Runtime {
   controller: AbortController;
-  reloadHandlers: Set<ProcessMessageHandler>;
-  messageHandlers: Set<ProcessMessageHandler>;
-  pendingReloads: EventObject[];
-  pendingMessages: EventObject[];
+  /** Handlers and what arrived before one was registered, each made on first use. */
+  reloadHandlers: Set<ProcessMessageHandler> | null;
+  messageHandlers: Set<ProcessMessageHandler> | null;
+  pendingReloads: EventObject[] | null;
+  pendingMessages: EventObject[] | null;
   /** Early messages dropped because the buffer was full. */
   dropped: number;
 }
@@ -292,8 +293,10 @@ export function fromProcess<
           if (!runtime || type === '' || type.startsWith('xstate.')) return snapshot;
           const isReload = type === 'reload';
           const handlers = isReload ? runtime.reloadHandlers : runtime.messageHandlers;
-          if (handlers.size === 0) {
-            const pending = isReload ? runtime.pendingReloads : runtime.pendingMessages;
+          if (!handlers || handlers.size === 0) {
+            if (isReload) runtime.pendingReloads ??= [];
+            else runtime.pendingMessages ??= [];
+            const pending = (isReload ? runtime.pendingReloads : runtime.pendingMessages)!;
             pending.push(event);
             if (pending.length > MAX_BUFFERED_MESSAGES) {
               pending.shift();
@@ -320,44 +323,47 @@ export function fromProcess<
       if (snapshot.status !== 'active') return;
       const runtime: Runtime = {
         controller: new AbortController(),
-        reloadHandlers: new Set(),
-        messageHandlers: new Set(),
-        pendingReloads: [],
-        pendingMessages: [],
+        reloadHandlers: null,
+        messageHandlers: null,
+        pendingReloads: null,
+        pendingMessages: null,
         dropped: 0,
       };
       runtimes.set(self, runtime);
       // What arrived and was never handled goes back to the supervisor if this run fails.
       registerLedger(self, {
-        undelivered: () => [...runtime.pendingReloads.slice(0, 1), ...runtime.pendingMessages],
+        undelivered: () => [
+          ...(runtime.pendingReloads?.slice(0, 1) ?? []),
+          ...(runtime.pendingMessages ?? []),
+        ],
       });
-      const register =
-        (handlers: Set<ProcessMessageHandler>, pending: EventObject[]) =>
-        (handler: ProcessMessageHandler) => {
-          handlers.add(handler);
-          // Deliver what arrived early, after the caller has finished registering.
-          if (pending.length > 0) {
-            queueMicrotask(() => {
-              if (runtimes.get(self) !== runtime) return;
-              for (const event of pending.splice(0)) {
-                const error = deliver(handlers, event, self);
-                if (error !== undefined) return reject(self, error);
-              }
-            });
-          }
-          return () => {
-            handlers.delete(handler);
-          };
+      const register = (reload: boolean) => (handler: ProcessMessageHandler) => {
+        if (reload) runtime.reloadHandlers ??= new Set();
+        else runtime.messageHandlers ??= new Set();
+        const handlers = (reload ? runtime.reloadHandlers : runtime.messageHandlers)!;
+        handlers.add(handler);
+        const pending = reload ? runtime.pendingReloads : runtime.pendingMessages;
+        // Deliver what arrived early, after the caller has finished registering.
+        if (pending && pending.length > 0) {
+          queueMicrotask(() => {
+            if (runtimes.get(self) !== runtime) return;
+            for (const event of pending.splice(0)) {
+              const error = deliver(handlers, event, self);
+              if (error !== undefined) return reject(self, error);
+            }
+          });
+        }
+        return () => {
+          handlers.delete(handler);
         };
+      };
       let result: PromiseLike<TOutput> | TOutput;
       try {
         result = run({
           input: snapshot.input as TInput,
           signal: runtime.controller.signal,
-          onReload: register(runtime.reloadHandlers, runtime.pendingReloads),
-          onMessage: register(runtime.messageHandlers, runtime.pendingMessages) as (
-            handler: ProcessMessageHandler<TMessage>,
-          ) => () => void,
+          onReload: register(true),
+          onMessage: register(false) as (handler: ProcessMessageHandler<TMessage>) => () => void,
           sendBack: (event: TSent) => {
             // As XState's fromCallback: through the system, so inspection shows who sent it.
             if (runtimes.get(self) === runtime) sendToParent(self, event);

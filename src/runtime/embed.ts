@@ -218,23 +218,16 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
 
   target.start = function embeddedStart(snapshot, scope) {
     const self = scope.self;
-    guardActor(self, (type, why) => {
-      post(self, { type: HOST_REJECTED, reason: why, eventType: type });
-      return undefined;
-    });
+    guardActor(self, rejected);
     guardListeners(scope as never);
     // XState's stopChild refuses a run whose parent is the runtime's relay.
-    const stopChild = scope.stopChild;
-    scope.stopChild = (child) => {
-      if (runOwners.get(child) === self) stopActor(child);
-      else stopChild?.(child);
-    };
+    if (scope.stopChild) scope.stopChild = stopChildOrRun;
     const rt: Runtime = {
       config,
       self,
       input: (snapshot as MachineSnapshot).context?.input,
       slots: new Map(),
-      rounds: new Map(),
+      rounds: config.mode === 'group' ? new Map() : NO_ROUNDS,
       counts: zeroCounts(),
       window: { count: 0, bucket: null },
       draining: false,
@@ -246,7 +239,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       closed: false,
       outbox: [],
       drops: null,
-      reported: zeroCounts(),
+      reported: ZERO_COUNTS,
       dirty: false,
       timerSeq: 0,
       lastOutput: undefined,
@@ -345,6 +338,34 @@ function checkEnding(persisted: Record<string, unknown>): void {
       `restoring a supervision snapshot: "value" is "${top}" with "status" "active"; expected a state that is running or backing off, or a status that has ended`,
     );
   }
+}
+
+/** A supervisor's rounds: it never has any (only a group restarts children together). */
+const NO_ROUNDS: Runtime['rounds'] = new Map();
+
+/** The counts reported before the first report (replaced, never changed, by a report). */
+const ZERO_COUNTS = zeroCounts();
+
+/** A stranger's event the guard refused: posted to the owner, to be dropped and counted. */
+function rejected(
+  type: string | undefined,
+  why: 'malformed' | 'reserved',
+  self: AnyActorRef,
+): undefined {
+  post(self, { type: HOST_REJECTED, reason: why, eventType: type });
+  return undefined;
+}
+
+/**
+ * The owner's `stopChild` (called on its scope): a run of the runtime is stopped as the
+ * library stops what it hosts; any other actor as XState would.
+ */
+function stopChildOrRun(this: Scope, child: AnyActorRef): void {
+  const { self } = this;
+  if (runOwners.get(child) === self) stopActor(child);
+  else if (child._parent !== self) {
+    throw new Error(`Cannot stop child actor ${child.id} of ${self.id} because it is not a child`);
+  } else (child as unknown as { _stop(): void })._stop();
 }
 
 /** Posted after a start whose decisions the machine has to take. */
