@@ -28,7 +28,7 @@ import { drop } from './messages.js';
 import { runOwners } from './owners.js';
 import { checkPersisted, persistRuntime, restoreRuntime } from './persist.js';
 import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
-import { beginDelivery, checkEmpty, endDelivery, flush } from './report.js';
+import { beginDelivery, checkEmpty, endDelivery, flush, NOTHING } from './report.js';
 import { dropId, newSlot, startInitial, stopAll } from './runs.js';
 import { post, takeOwn } from './timers.js';
 import { type PersistedHost, type Runtime, type RuntimeConfig, zeroCounts } from './types.js';
@@ -63,7 +63,10 @@ const PERSISTED_KEY = 'supervision';
  * ```
  */
 export function command(self: AnyActorRef, event: AnyEventObject): void {
-  runtimeOf(self)?.commands.push(event);
+  const rt = runtimeOf(self);
+  if (!rt) return;
+  if (rt.commands === NOTHING) rt.commands = [event];
+  else rt.commands.push(event);
 }
 
 /**
@@ -150,13 +153,13 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     for (let rounds = 0; ; rounds++) {
       if (rt.commands.length > 0) {
         const commands = rt.commands;
-        rt.commands = [];
+        rt.commands = NOTHING;
         for (const event of commands) handleCommand(rt, event);
       }
       flush(rt);
       if (rt.toMachine.length === 0) break;
       const events = rt.toMachine;
-      rt.toMachine = [];
+      rt.toMachine = NOTHING;
       for (const event of events) {
         const outer = beginDelivery(event);
         try {
@@ -231,20 +234,21 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       counts: zeroCounts(),
       window: { count: 0, bucket: null },
       draining: false,
-      stopQueue: [],
-      stopped: [],
-      forced: [],
+      // Made when a drain starts.
+      stopQueue: NOTHING,
+      stopped: NOTHING,
+      forced: NOTHING,
       failed: false,
       finished: false,
       closed: false,
-      outbox: [],
+      outbox: NOTHING,
       drops: null,
       reported: ZERO_COUNTS,
       dirty: false,
       timerSeq: 0,
       lastOutput: undefined,
-      toMachine: [],
-      commands: [],
+      toMachine: NOTHING,
+      commands: NOTHING,
       failure: undefined,
       changed: false,
     };
