@@ -156,15 +156,20 @@ export type ProcessActorRef<
   TMessage extends EventObject = AnyEventObject,
 > = ActorRefFrom<ProcessActorLogic<TOutput, TInput, TEmitted, TMessage>>;
 
-interface Runtime {
-  controller: AbortController;
+/** One run's state; it is also the run's ledger (what goes back if the run fails). */
+class Runtime {
+  controller = new AbortController();
   /** Handlers and what arrived before one was registered, each made on first use. */
-  reloadHandlers: Set<ProcessMessageHandler> | null;
-  messageHandlers: Set<ProcessMessageHandler> | null;
-  pendingReloads: EventObject[] | null;
-  pendingMessages: EventObject[] | null;
+  reloadHandlers: Set<ProcessMessageHandler> | null = null;
+  messageHandlers: Set<ProcessMessageHandler> | null = null;
+  pendingReloads: EventObject[] | null = null;
+  pendingMessages: EventObject[] | null = null;
   /** Early messages dropped because the buffer was full. */
-  dropped: number;
+  dropped = 0;
+
+  undelivered(): EventObject[] {
+    return [...(this.pendingReloads?.slice(0, 1) ?? []), ...(this.pendingMessages ?? [])];
+  }
 }
 
 const runtimes = new WeakMap<AnyActorRef, Runtime>();
@@ -321,22 +326,10 @@ export function fromProcess<
     },
     start(snapshot, { self, system, emit }) {
       if (snapshot.status !== 'active') return;
-      const runtime: Runtime = {
-        controller: new AbortController(),
-        reloadHandlers: null,
-        messageHandlers: null,
-        pendingReloads: null,
-        pendingMessages: null,
-        dropped: 0,
-      };
+      const runtime = new Runtime();
       runtimes.set(self, runtime);
       // What arrived and was never handled goes back to the supervisor if this run fails.
-      registerLedger(self, {
-        undelivered: () => [
-          ...(runtime.pendingReloads?.slice(0, 1) ?? []),
-          ...(runtime.pendingMessages ?? []),
-        ],
-      });
+      registerLedger(self, runtime);
       const register = (reload: boolean) => (handler: ProcessMessageHandler) => {
         if (reload) runtime.reloadHandlers ??= new Set();
         else runtime.messageHandlers ??= new Set();
