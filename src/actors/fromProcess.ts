@@ -163,14 +163,20 @@ export type ProcessActorRef<
   TMessage extends EventObject = AnyEventObject,
 > = ActorRefFrom<ProcessActorLogic<TOutput, TInput, TEmitted, TMessage>>;
 
-interface Runtime {
-  controller: AbortController;
-  reloadHandlers: Set<ProcessMessageHandler>;
-  messageHandlers: Set<ProcessMessageHandler>;
-  pendingReloads: EventObject[];
-  pendingMessages: EventObject[];
+/** One run's state; it is also the run's ledger (what goes back if the run fails). */
+class Runtime {
+  controller = new AbortController();
+  /** Handlers and what arrived before one was registered, each made on first use. */
+  reloadHandlers: Set<ProcessMessageHandler> | null = null;
+  messageHandlers: Set<ProcessMessageHandler> | null = null;
+  pendingReloads: EventObject[] | null = null;
+  pendingMessages: EventObject[] | null = null;
   /** Early messages dropped because the buffer was full. */
-  dropped: number;
+  dropped = 0;
+
+  undelivered(): EventObject[] {
+    return [...(this.pendingReloads?.slice(0, 1) ?? []), ...(this.pendingMessages ?? [])];
+  }
 }
 
 const runtimes = new WeakMap<AnyActorRef, Runtime>();
@@ -299,8 +305,10 @@ export function fromProcess<
           if (!runtime || type === '' || type.startsWith('xstate.')) return snapshot;
           const isReload = type === 'reload';
           const handlers = isReload ? runtime.reloadHandlers : runtime.messageHandlers;
-          if (handlers.size === 0) {
-            const pending = isReload ? runtime.pendingReloads : runtime.pendingMessages;
+          if (!handlers || handlers.size === 0) {
+            if (isReload) runtime.pendingReloads ??= [];
+            else runtime.pendingMessages ??= [];
+            const pending = (isReload ? runtime.pendingReloads : runtime.pendingMessages)!;
             pending.push(event);
             if (pending.length > MAX_BUFFERED_MESSAGES) {
               pending.shift();
@@ -325,46 +333,37 @@ export function fromProcess<
     },
     start(snapshot, { self, system, emit }) {
       if (snapshot.status !== 'active') return;
-      const runtime: Runtime = {
-        controller: new AbortController(),
-        reloadHandlers: new Set(),
-        messageHandlers: new Set(),
-        pendingReloads: [],
-        pendingMessages: [],
-        dropped: 0,
-      };
+      const runtime = new Runtime();
       runtimes.set(self, runtime);
       // What arrived and was never handled goes back to the supervisor if this run fails.
-      registerLedger(self, {
-        undelivered: () => [...runtime.pendingReloads.slice(0, 1), ...runtime.pendingMessages],
-      });
-      const register =
-        (handlers: Set<ProcessMessageHandler>, pending: EventObject[]) =>
-        (handler: ProcessMessageHandler) => {
-          handlers.add(handler);
-          // Deliver what arrived early, after the caller has finished registering.
-          if (pending.length > 0) {
-            queueMicrotask(() => {
-              if (runtimes.get(self) !== runtime) return;
-              for (const event of pending.splice(0)) {
-                const error = deliver(handlers, event, self);
-                if (error !== undefined) return reject(self, error);
-              }
-            });
-          }
-          return () => {
-            handlers.delete(handler);
-          };
+      registerLedger(self, runtime);
+      const register = (reload: boolean) => (handler: ProcessMessageHandler) => {
+        if (reload) runtime.reloadHandlers ??= new Set();
+        else runtime.messageHandlers ??= new Set();
+        const handlers = (reload ? runtime.reloadHandlers : runtime.messageHandlers)!;
+        handlers.add(handler);
+        const pending = reload ? runtime.pendingReloads : runtime.pendingMessages;
+        // Deliver what arrived early, after the caller has finished registering.
+        if (pending && pending.length > 0) {
+          queueMicrotask(() => {
+            if (runtimes.get(self) !== runtime) return;
+            for (const event of pending.splice(0)) {
+              const error = deliver(handlers, event, self);
+              if (error !== undefined) return reject(self, error);
+            }
+          });
+        }
+        return () => {
+          handlers.delete(handler);
         };
+      };
       let result: PromiseLike<TOutput> | TOutput;
       try {
         result = run({
           input: snapshot.input as TInput,
           signal: runtime.controller.signal,
-          onReload: register(runtime.reloadHandlers, runtime.pendingReloads),
-          onMessage: register(runtime.messageHandlers, runtime.pendingMessages) as (
-            handler: ProcessMessageHandler<TMessage>,
-          ) => () => void,
+          onReload: register(true),
+          onMessage: register(false) as (handler: ProcessMessageHandler<TMessage>) => () => void,
           sendBack: (event: TSent) => {
             // As XState's fromCallback: through the system, so inspection shows who sent it.
             if (runtimes.get(self) === runtime) sendToParent(self, event);

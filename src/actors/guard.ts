@@ -26,7 +26,15 @@ interface Internals {
   _stop?: () => void;
 }
 
-const guarded = new WeakSet<AnyActorRef>();
+/** What a guarded actor does with a rejected event: an event to deliver instead, or none. */
+type Reject = (
+  type: string | undefined,
+  why: 'malformed' | 'reserved',
+  actor: AnyActorRef,
+) => EventObject | undefined;
+
+/** The guarded actors, each with its {@link Reject}. */
+const guarded = new WeakMap<AnyActorRef, Reject>();
 
 /** The events the layer made and sent to its own actors, until each arrives (once). */
 const own = new WeakSet<object>();
@@ -64,8 +72,8 @@ export function isOwn(event: object, take = false): boolean {
 /**
  * Guards the mailbox of `actor`: a value that is not an event object, and a stop sent to it
  * while it runs, are passed to `reject` instead, which may return an event to deliver in their
- * place (a report), or nothing. Installed once per actor; does nothing on an XState whose actors
- * lack the internal `_send`.
+ * place (a report), or nothing; it is also given the actor, so one function can serve them all.
+ * Installed once per actor; does nothing on an XState whose actors lack the internal `_send`.
  *
  * @example
  *
@@ -75,29 +83,46 @@ export function isOwn(event: object, take = false): boolean {
  * }
  * ```
  */
-export function guardActor(
-  actor: AnyActorRef,
-  reject: (type: string | undefined, why: 'malformed' | 'reserved') => EventObject | undefined,
-): void {
+export function guardActor(actor: AnyActorRef, reject: Reject): void {
   const internals = actor as unknown as Internals;
   const send = internals._send;
   if (typeof send !== 'function' || guarded.has(actor)) return;
-  guarded.add(actor);
-  internals._send = (event: unknown) => {
-    // The layer's own events pass as they are: recognised by identity, nothing read.
+  guarded.set(actor, reject);
+  // XState's own `_send`, from the prototype: one function guards every such actor.
+  if (!Object.hasOwn(actor, '_send')) {
+    internals._send = guardedSend;
+    return;
+  }
+  internals._send = function guardedOwnSend(event: unknown) {
     if (typeof event === 'object' && event !== null && own.has(event)) {
       return send.call(actor, event);
     }
-    const copy = readOnce(event);
-    let why: 'malformed' | 'reserved' | undefined;
-    if (!copy) why = 'malformed';
-    else if (copy.type === 'xstate.stop' && actor.getSnapshot()?.status === 'active') {
-      why = 'reserved';
-    }
-    if (why === undefined) return send.call(actor, copy);
-    const replacement = reject(copy?.type.slice(0, 200), why);
-    if (replacement) send.call(actor, replacement);
+    const checked = check(actor, event);
+    if (checked) send.call(actor, checked);
   };
+}
+
+/** The guarded `_send` of an actor whose own is XState's (it is called on the actor). */
+function guardedSend(this: AnyActorRef, event: unknown): void {
+  const send = (Object.getPrototypeOf(this) as Required<Internals>)._send;
+  // The layer's own events pass as they are: recognised by identity, nothing read.
+  if (typeof event === 'object' && event !== null && own.has(event)) send.call(this, event);
+  else {
+    const checked = check(this, event);
+    if (checked) send.call(this, checked);
+  }
+}
+
+/** A stranger's event for `actor`: its plain copy to deliver, a report in its place, or none. */
+function check(actor: AnyActorRef, event: unknown): EventObject | undefined {
+  const copy = readOnce(event);
+  let why: 'malformed' | 'reserved' | undefined;
+  if (!copy) why = 'malformed';
+  else if (copy.type === 'xstate.stop' && actor.getSnapshot()?.status === 'active') {
+    why = 'reserved';
+  }
+  if (why === undefined) return copy;
+  return guarded.get(actor)?.(copy?.type.slice(0, 200), why, actor);
 }
 
 /**

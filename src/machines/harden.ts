@@ -60,7 +60,11 @@ interface ListenerScope {
   defer: (fn: () => void) => void;
 }
 
-const emitters = new WeakMap<AnyActorRef, (events: readonly EventObject[]) => void>();
+interface ListenerScope {
+  self: AnyActorRef & { eventListeners?: Map<string, Set<(event: EventObject) => void>> };
+  emit: (event: EventObject) => void;
+  defer: (fn: () => void) => void;
+}
 
 /**
  * Emits the lifecycle events a runtime reported to its machine `self`, after the step, to
@@ -77,8 +81,15 @@ const emitters = new WeakMap<AnyActorRef, (events: readonly EventObject[]) => vo
 export function emitReported(self: AnyActorRef, events: readonly EventObject[]): void {
   if (events.length === 0) return;
   reportLifecycle(self, events);
-  emitters.get(self)?.(events);
+  const scope = (self as unknown as { _actorScope?: ListenerScope })._actorScope;
+  if (!scope) return;
+  scope.defer(() => {
+    for (const event of events) scope.emit(event);
+  });
 }
+
+/** The actors whose throwing listener has been reported. */
+const reportedThrows = new WeakSet<AnyActorRef>();
 
 /**
  * A listener (`actor.on(...)`) that throws is its own failure: XState would rethrow it on a
@@ -86,29 +97,27 @@ export function emitReported(self: AnyActorRef, events: readonly EventObject[]):
  * first error is reported once on the console; the tree runs on.
  */
 export function guardListeners(scope: ListenerScope): void {
-  const listeners = scope.self.eventListeners;
-  if (!(listeners instanceof Map)) {
-    emitters.set(scope.self, (events) => scope.defer(() => events.forEach(scope.emit)));
-    return;
-  }
-  let reported = false;
-  emitters.set(scope.self, (events) => scope.defer(() => events.forEach(scope.emit)));
-  scope.emit = (event) => {
-    const named = listeners.get(event.type);
-    const wildcard = listeners.get('*');
-    if (!named && !wildcard) return;
-    for (const handler of [...(named ?? []), ...(wildcard ?? [])]) {
-      try {
-        handler(event);
-      } catch (error) {
-        if (!reported) {
-          reported = true;
-          console.error(
-            `${scope.self.id}: a listener of "${event.type}" threw (reported once; the tree runs on):`,
-            error,
-          );
-        }
+  if (scope.self.eventListeners instanceof Map) scope.emit = guardedEmit;
+}
+
+/** A guarded machine's `emit` (XState calls it on the machine's scope). */
+function guardedEmit(this: ListenerScope, event: EventObject): void {
+  const { self } = this;
+  const listeners = self.eventListeners!;
+  const named = listeners.get(event.type);
+  const wildcard = listeners.get('*');
+  if (!named && !wildcard) return;
+  for (const handler of [...(named ?? []), ...(wildcard ?? [])]) {
+    try {
+      handler(event);
+    } catch (error) {
+      if (!reportedThrows.has(self)) {
+        reportedThrows.add(self);
+        console.error(
+          `${self.id}: a listener of "${event.type}" threw (reported once; the tree runs on):`,
+          error,
+        );
       }
     }
-  };
+  }
 }

@@ -114,6 +114,9 @@ export function startDrain(rt: Runtime, force: false | 'grace-period' | 'forced-
   if (rt.finished) return;
   if (!rt.draining) {
     rt.draining = true;
+    rt.stopQueue = [];
+    rt.stopped = [];
+    rt.forced = [];
     for (const round of rt.rounds.values()) cancel(rt, round.timer);
     rt.rounds.clear();
     const running: Slot[] = [];

@@ -28,7 +28,7 @@ import { drop } from './messages.js';
 import { runOwners } from './owners.js';
 import { checkPersisted, persistRuntime, restoreRuntime } from './persist.js';
 import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
-import { beginDelivery, checkEmpty, endDelivery, flush } from './report.js';
+import { beginDelivery, checkEmpty, endDelivery, flush, NOTHING } from './report.js';
 import { dropId, newSlot, startInitial, stopAll } from './runs.js';
 import { post, takeOwn } from './timers.js';
 import { type PersistedHost, type Runtime, type RuntimeConfig, zeroCounts } from './types.js';
@@ -63,7 +63,10 @@ const PERSISTED_KEY = 'supervision';
  * ```
  */
 export function command(self: AnyActorRef, event: AnyEventObject): void {
-  runtimeOf(self)?.commands.push(event);
+  const rt = runtimeOf(self);
+  if (!rt) return;
+  if (rt.commands === NOTHING) rt.commands = [event];
+  else rt.commands.push(event);
 }
 
 /**
@@ -150,13 +153,13 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     for (let rounds = 0; ; rounds++) {
       if (rt.commands.length > 0) {
         const commands = rt.commands;
-        rt.commands = [];
+        rt.commands = NOTHING;
         for (const event of commands) handleCommand(rt, event);
       }
       flush(rt);
       if (rt.toMachine.length === 0) break;
       const events = rt.toMachine;
-      rt.toMachine = [];
+      rt.toMachine = NOTHING;
       for (const event of events) {
         const outer = beginDelivery(event);
         try {
@@ -218,40 +221,34 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
 
   target.start = function embeddedStart(snapshot, scope) {
     const self = scope.self;
-    guardActor(self, (type, why) => {
-      post(self, { type: HOST_REJECTED, reason: why, eventType: type });
-      return undefined;
-    });
+    guardActor(self, rejected);
     guardListeners(scope as never);
     // XState's stopChild refuses a run whose parent is the runtime's relay.
-    const stopChild = scope.stopChild;
-    scope.stopChild = (child) => {
-      if (runOwners.get(child) === self) stopActor(child);
-      else stopChild?.(child);
-    };
+    if (scope.stopChild) scope.stopChild = stopChildOrRun;
     const rt: Runtime = {
       config,
       self,
       input: (snapshot as MachineSnapshot).context?.input,
       slots: new Map(),
-      rounds: new Map(),
+      rounds: config.mode === 'group' ? new Map() : NO_ROUNDS,
       counts: zeroCounts(),
       window: { count: 0, bucket: null },
       draining: false,
-      stopQueue: [],
-      stopped: [],
-      forced: [],
+      // Made when a drain starts.
+      stopQueue: NOTHING,
+      stopped: NOTHING,
+      forced: NOTHING,
       failed: false,
       finished: false,
       closed: false,
-      outbox: [],
+      outbox: NOTHING,
       drops: null,
-      reported: zeroCounts(),
+      reported: ZERO_COUNTS,
       dirty: false,
       timerSeq: 0,
       lastOutput: undefined,
-      toMachine: [],
-      commands: [],
+      toMachine: NOTHING,
+      commands: NOTHING,
       failure: undefined,
       changed: false,
       replacing: null,
@@ -346,6 +343,34 @@ function checkEnding(persisted: Record<string, unknown>): void {
       `restoring a supervision snapshot: "value" is "${top}" with "status" "active"; expected a state that is running or backing off, or a status that has ended`,
     );
   }
+}
+
+/** A supervisor's rounds: it never has any (only a group restarts children together). */
+const NO_ROUNDS: Runtime['rounds'] = new Map();
+
+/** The counts reported before the first report (replaced, never changed, by a report). */
+const ZERO_COUNTS = zeroCounts();
+
+/** A stranger's event the guard refused: posted to the owner, to be dropped and counted. */
+function rejected(
+  type: string | undefined,
+  why: 'malformed' | 'reserved',
+  self: AnyActorRef,
+): undefined {
+  post(self, { type: HOST_REJECTED, reason: why, eventType: type });
+  return undefined;
+}
+
+/**
+ * The owner's `stopChild` (called on its scope): a run of the runtime is stopped as the
+ * library stops what it hosts; any other actor as XState would.
+ */
+function stopChildOrRun(this: Scope, child: AnyActorRef): void {
+  const { self } = this;
+  if (runOwners.get(child) === self) stopActor(child);
+  else if (child._parent !== self) {
+    throw new Error(`Cannot stop child actor ${child.id} of ${self.id} because it is not a child`);
+  } else (child as unknown as { _stop(): void })._stop();
 }
 
 /** Posted after a start whose decisions the machine has to take. */

@@ -11,7 +11,7 @@
  */
 import type { AnyActorRef, AnyEventObject } from 'xstate';
 import { GRACE_EXPIRED } from './events.js';
-import { relayOwners } from './owners.js';
+import { relayOwner } from './owners.js';
 import { isPending, post } from './timers.js';
 import type { GraceMember, Runtime, Slot } from './types.js';
 
@@ -32,7 +32,7 @@ let batchSeq = 0;
 function rootOf(actor: AnyActorRef): AnyActorRef {
   let current = actor;
   for (let parent = current._parent; parent; parent = current._parent) {
-    current = relayOwners.get(parent) ?? parent;
+    current = relayOwner(parent) ?? parent;
   }
   return current;
 }
@@ -45,6 +45,27 @@ function fire(batch: Batch, event: unknown): void {
     post(member.rt.self, { type: GRACE_EXPIRED, member });
   }
 }
+
+const BATCH = Symbol('batch');
+
+/** A grace timer's target fired: the batch it stands for (`this` is the target). */
+function fireTarget(this: { [BATCH]: Batch }, event: unknown): void {
+  fire(this[BATCH], event);
+}
+
+/**
+ * A grace timer's target reads as the system's root, except for how it is sent to (one
+ * handler for all: the root's own actor object is left as it is).
+ */
+const timerTarget: ProxyHandler<Batch> = {
+  get(batch, key) {
+    if (key === '_send') return fireTarget;
+    if (key === BATCH) return batch;
+    return Reflect.get(batch.root, key);
+  },
+  has: (batch, key) => key in batch.root,
+  getPrototypeOf: (batch) => Object.getPrototypeOf(batch.root),
+};
 
 function closeBatch(batch: Batch): void {
   if (batch.open && batch.open.get(batch.timeoutMs) === batch) batch.open.delete(batch.timeoutMs);
@@ -81,8 +102,7 @@ export function joinGrace(rt: Runtime, slot: Slot): void {
       open,
     };
     // The timer's target: the root as the inspector sees it, whose mailbox is never used.
-    const target = Object.create(root) as AnyActorRef & { _send(event: unknown): void };
-    target._send = (event: unknown) => fire(created, event);
+    const target = new Proxy(created, timerTarget) as unknown as AnyActorRef;
     system.scheduler.schedule(root, target, created.event, timeoutMs, id);
     open.set(timeoutMs, created);
     const batches = open;

@@ -8,5 +8,10 @@ import type { AnyActorRef } from 'xstate';
 /** The runs the runtimes created, each with its owner. */
 export const runOwners = new WeakMap<AnyActorRef, AnyActorRef>();
 
-/** The owner actor behind each relay (see `relay.ts`). */
-export const relayOwners = new WeakMap<object, AnyActorRef>();
+/** The key under which a relay (see `relay.ts`) tells what it stands for. */
+export const RELAY = Symbol('relay');
+
+/** The owner actor behind a relay; `undefined` for any other parent. */
+export function relayOwner(parent: object): AnyActorRef | undefined {
+  return (parent as { [RELAY]?: { owner: AnyActorRef } })[RELAY]?.owner;
+}

@@ -68,7 +68,9 @@ export function restoreRuntime(rt: Runtime, kept: PersistedHost): void {
   }
   if (kept.draining) {
     rt.draining = true;
-    for (const child of kept.children) rt.stopped.push(child.id);
+    rt.stopQueue = [];
+    rt.stopped = kept.children.map((child) => child.id);
+    rt.forced = [];
     continueDrain(rt);
     return;
   }

@@ -32,7 +32,7 @@ import {
 } from './events.js';
 import { exited, healthy } from './exits.js';
 import { drop } from './messages.js';
-import { relayOwners, runOwners } from './owners.js';
+import { RELAY, runOwners } from './owners.js';
 import { childReady } from './readiness.js';
 import { send } from './report.js';
 import { post } from './timers.js';
@@ -68,6 +68,43 @@ export function wantsEmitted(actor: AnyActorRef, type: string): boolean {
   return false;
 }
 
+/** What a relay stands for: its owner, and the child whose runs it is the parent of. */
+interface RelayTarget {
+  owner: AnyActorRef;
+  slot: Slot;
+}
+
+/** A child's run sent its parent an event (through XState's relay): posted to the owner. */
+function relaySend(this: { [RELAY]: RelayTarget }, event: unknown): void {
+  const { owner, slot } = this[RELAY];
+  post(owner, { type: FROM_CHILD, slot, run: slot.ref, event });
+}
+
+/**
+ * A child reaches its parent through XState's relay (`sendParent`, `sendBack`, its done and
+ * error events), never through the parent's public `send`: whoever calls that holds the
+ * supervisor, and speaks to it as a stranger would.
+ */
+function relayPublicSend(this: { [RELAY]: RelayTarget }, event: unknown): void {
+  this[RELAY].owner.send(event as EventObject);
+}
+
+/**
+ * Every relay reads as its owner (so the inspector and XState see the owner as the parent),
+ * except for how it is sent to. One handler for all relays: a relay costs a small object, and
+ * the owner's own actor object is left as it is.
+ */
+const relayHandler: ProxyHandler<RelayTarget> = {
+  get(target, key) {
+    if (key === '_send') return relaySend;
+    if (key === 'send') return relayPublicSend;
+    if (key === RELAY) return target;
+    return Reflect.get(target.owner, key);
+  },
+  has: (target, key) => key in target.owner,
+  getPrototypeOf: (target) => Object.getPrototypeOf(target.owner),
+};
+
 /**
  * The parent every run of a child gets (one per child, made at its first start).
  *
@@ -80,43 +117,58 @@ export function wantsEmitted(actor: AnyActorRef, type: string): boolean {
 export function relayOf(rt: Runtime, slot: Slot): AnyActorRef {
   if (slot.relay) return slot.relay;
   const owner = rt.self;
-  const relay = Object.create(owner) as AnyActorRef & {
-    _send(event: unknown): void;
-    send(event: unknown): void;
-  };
-  relay._send = (event: unknown) => {
-    post(owner, { type: FROM_CHILD, slot, run: slot.ref, event });
-  };
-  // A child reaches its parent through XState's relay (`sendParent`, `sendBack`, its done and
-  // error events), never through the parent's public `send`: whoever calls that holds the
-  // supervisor, and speaks to it as a stranger would.
-  relay.send = (event: unknown) => owner.send(event as EventObject);
-  relayOwners.set(relay, owner);
+  const relay = new Proxy<RelayTarget>({ owner, slot }, relayHandler) as unknown as AnyActorRef;
   slot.relay = relay;
   return relay;
+}
+
+/** An actor's own sets of observers and of emitted-event listeners (XState's internals). */
+interface Listened {
+  observers?: unknown;
+  eventListeners?: unknown;
 }
 
 /**
  * What a runtime listens to on one run: what it emits, how it ends (a run stopped by somebody
  * else ends without a done or error event, and is an exit all the same, as OTP's `killed`),
  * and, for a supervisor that watches its child, its snapshots. One object per run, posting to
- * the owner.
+ * the owner. It is itself the run's observer, and its `emitted` the run's listener of every
+ * emitted event, put in the run's own sets as `subscribe` and `on('*')` would (without their
+ * wrappers: a restart makes one of these); on an XState without those sets, through them.
  */
 class RunListener {
   private posted = false;
-  private readonly emitted: { unsubscribe(): void };
-  private readonly observed: { unsubscribe(): void };
+  /** The run's listeners of `'*'` this listener is in, or what `on('*')` returned. */
+  private readonly emitting: Set<unknown> | { unsubscribe(): void };
+  private readonly observed: { unsubscribe(): void } | null;
+  private readonly emitted: (event: EventObject) => void;
 
   constructor(
     private readonly rt: Runtime,
     private readonly slot: Slot,
     private readonly run: AnyActorRef,
   ) {
-    this.emitted = run.on('*', (event: EventObject) => {
-      post(rt.self, { type: EMITTED, slot, run, event });
-    });
-    this.observed = run.subscribe(this);
-    watchers.set(run, (watchers.get(run) ?? 0) + 1);
+    this.emitted = relayEmitted.bind(this);
+    const { observers, eventListeners } = run as unknown as Listened;
+    if (observers instanceof Set && eventListeners instanceof Map) {
+      let all = eventListeners.get('*') as Set<unknown> | undefined;
+      if (!all) {
+        all = new Set();
+        eventListeners.set('*', all);
+      }
+      all.add(this.emitted);
+      this.emitting = all;
+      observers.add(this);
+      this.observed = null;
+    } else {
+      this.emitting = run.on('*', this.emitted);
+      this.observed = run.subscribe(this);
+    }
+  }
+
+  /** What the run emitted, posted to the owner to be emitted again. */
+  emit(event: EventObject): void {
+    post(this.rt.self, { type: EMITTED, slot: this.slot, run: this.run, event });
   }
 
   next(): void {
@@ -138,10 +190,16 @@ class RunListener {
   error(): void {}
 
   unsubscribe(): void {
-    this.emitted.unsubscribe();
-    this.observed.unsubscribe();
-    watchers.set(this.run, (watchers.get(this.run) ?? 1) - 1);
+    if (this.emitting instanceof Set) this.emitting.delete(this.emitted);
+    else this.emitting.unsubscribe();
+    if (this.observed) this.observed.unsubscribe();
+    else ((this.run as unknown as Listened).observers as Set<unknown>).delete(this);
   }
+}
+
+/** A run's listener of everything it emits (called without a `this` by XState). */
+function relayEmitted(this: RunListener, event: EventObject): void {
+  this.emit(event);
 }
 
 /**
@@ -152,9 +210,6 @@ export function listenTo(rt: Runtime, slot: Slot, run: AnyActorRef): { unsubscri
   return new RunListener(rt, slot, run);
 }
 
-/** How many of an actor's observers are the runtime's own listener (its owner's). */
-const watchers = new WeakMap<AnyActorRef, number>();
-
 /**
  * Whether anybody observes the snapshots of supervisor `owner` besides the supervisor above it
  * (`subscribe`, `useSelector`, a parent's `onSnapshot`). A supervisor renews its snapshot on
@@ -164,7 +219,9 @@ const watchers = new WeakMap<AnyActorRef, number>();
  */
 function wantsSnapshots(owner: AnyActorRef): boolean {
   const observers = (owner as unknown as { observers?: Set<unknown> }).observers;
-  return !observers || observers.size > (watchers.get(owner) ?? 0);
+  if (!observers) return true;
+  for (const observer of observers) if (!(observer instanceof RunListener)) return true;
+  return false;
 }
 
 /**

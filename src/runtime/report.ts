@@ -20,6 +20,12 @@ import {
 } from './events.js';
 import type { ChildCounts, ChildView, HostFailure, Runtime } from './types.js';
 
+/**
+ * The empty list a runtime's lists start as, and go back to after each step: shared, frozen
+ * (a push on it would throw), replaced by a list of its own on the first push.
+ */
+export const NOTHING: never[] = Object.freeze([]) as unknown as never[];
+
 /** The runtime's decisions, which carry the lifecycle events that led to them. */
 const CARRY_REPORT = new Set([HOST_WAIT, HOST_EMPTY, HOST_DRAINED, HOST_FAILED, HOST_REFUSED]);
 
@@ -78,14 +84,16 @@ const sameCounts = (a: ChildCounts, b: ChildCounts) =>
 
 /** Adds a lifecycle event to the step's outbox. */
 export function lifecycle(rt: Runtime, event: LifecycleEvent): void {
-  rt.outbox.push(event);
+  if (rt.outbox === NOTHING) rt.outbox = [event];
+  else rt.outbox.push(event);
 }
 
 const supervisorView = (rt: Runtime): ChildView | undefined =>
   rt.config.mode === 'supervisor' ? rt.slots.values().next().value?.view : undefined;
 
 function toMachine(rt: Runtime, event: AnyEventObject): void {
-  rt.toMachine.push(event);
+  if (rt.toMachine === NOTHING) rt.toMachine = [event];
+  else rt.toMachine.push(event);
 }
 
 /**
@@ -105,7 +113,7 @@ export function flush(rt: Runtime): void {
   rt.reported = counts;
   rt.dirty = false;
   const events = rt.outbox;
-  rt.outbox = [];
+  rt.outbox = NOTHING;
   const view = supervisorView(rt);
   const child = view ? { ...view } : undefined;
   // XState runs a step's emits from a queue that costs O(length) per item, so one batch
@@ -137,7 +145,7 @@ export function send(rt: Runtime, event: AnyEventObject): void {
     event.counts = { ...rt.counts };
     const child = supervisorView(rt);
     if (child) event.child = { ...child };
-    rt.outbox = [];
+    rt.outbox = NOTHING;
     rt.reported = event.counts;
     rt.dirty = false;
   } else flush(rt);
