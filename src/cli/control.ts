@@ -23,8 +23,13 @@ export const MAX_SOCKET_PATH_BYTES = 107;
 /** The actions on processes of a running instance. */
 export type ControlAction = 'stop' | 'start' | 'restart';
 
-/** A request to a running `xsup start`. */
-export type ControlRequest = { command: 'status' } | { command: ControlAction; names: string[] };
+/**
+ * A request to a running `xsup start`. `rolling` (a `restart` only): one instance at a time,
+ * each ready again before the next is stopped.
+ */
+export type ControlRequest =
+  | { command: 'status' }
+  | { command: ControlAction; names: string[]; rolling?: boolean };
 
 /** How one process fared. */
 export interface ActionResult {
@@ -260,6 +265,7 @@ function serve(socket: Socket, handler: (request: ControlRequest) => Promise<Con
  * ```ts
  * parseRequest('{"command":"stop","names":["web"]}'); // { command: 'stop', names: ['web'] }
  * parseRequest('{"command":"stop"}'); // '"stop" needs "names": a non-empty array of process names'
+ * parseRequest('{"command":"restart","names":["web"],"rolling":true}'); // { command: 'restart', names: ['web'], rolling: true }
  * ```
  */
 export function parseRequest(line: string): ControlRequest | string {
@@ -269,7 +275,7 @@ export function parseRequest(line: string): ControlRequest | string {
   } catch {
     return 'a request is one line of JSON';
   }
-  const request = value as { command?: unknown; names?: unknown };
+  const request = value as { command?: unknown; names?: unknown; rolling?: unknown };
   if (typeof value !== 'object' || value === null) return 'a request is a JSON object';
   if (request.command === 'status') return { command: 'status' };
   if (request.command === 'stop' || request.command === 'start' || request.command === 'restart') {
@@ -280,6 +286,12 @@ export function parseRequest(line: string): ControlRequest | string {
       !names.every((name) => typeof name === 'string' && name !== '')
     ) {
       return `"${request.command}" needs "names": a non-empty array of process names`;
+    }
+    const { rolling } = request;
+    if (rolling !== undefined) {
+      if (request.command !== 'restart') return '"rolling" is for "restart" only';
+      if (typeof rolling !== 'boolean') return '"rolling" must be true or false';
+      if (rolling) return { command: 'restart', names: names as string[], rolling: true };
     }
     return { command: request.command, names: names as string[] };
   }

@@ -503,6 +503,8 @@ export async function main(
               groupId: 'xsup',
               children: new Map(children.map((child) => [child.id, child])),
               tracker,
+              shutdownTimeoutMs: options.shutdownTimeout,
+              readyTimeoutMs: options.readyTimeout,
             });
             observeLifecycle(actor as AnyActorRef, lifecycleWriter(out, options.json, width));
             observeLifecycle(actor as AnyActorRef, failures.observe);
@@ -517,7 +519,7 @@ export async function main(
     );
 
   for (const action of ['stop', 'restart'] as const) {
-    program
+    const command = program
       .command(action)
       .description(
         action === 'stop'
@@ -530,15 +532,28 @@ export async function main(
         '-f, --procfile <path>',
         'the Procfile it runs, beside which its socket is',
         'Procfile',
-      )
-      .action(async (names: string[], options: { socket?: string; procfile: string }) => {
+      );
+    if (action === 'restart') {
+      command.option(
+        '--rolling',
+        'one instance at a time, each ready again before the next is stopped; returns once all are',
+        false,
+      );
+    }
+    command.action(
+      async (
+        names: string[],
+        options: { socket?: string; procfile: string; rolling?: boolean },
+      ) => {
         exitCode = await remoteAction(
           io,
           socketPath(options.socket, options.procfile),
           action,
           names,
+          { rolling: options.rolling === true },
         );
-      });
+      },
+    );
   }
 
   program

@@ -18,6 +18,8 @@ import type { LifecycleEvent } from '../lifecycle.js';
 import type { GroupChild } from '../machines/group.js';
 import { observeLifecycle } from '../observe.js';
 import type { ActionResult, ControlAction, ControlReply, ControlRequest } from './control.js';
+import { DEFAULT_READY_TIMEOUT_MS } from './readiness.js';
+import { createRollingRestarts, rollingStepMs } from './rolling.js';
 import type { StatusTracker } from './status.js';
 
 /** The id of the keeper child: a name no Procfile process or instance can have. */
@@ -48,6 +50,10 @@ export interface OperationsOptions {
   /** The processes by instance name: what an `add` starts again. */
   children: ReadonlyMap<string, GroupChild>;
   tracker: StatusTracker;
+  /** The grace period of a stop (`--shutdown-timeout`), for the time a rolling restart may take. */
+  shutdownTimeoutMs?: number;
+  /** How long a process has to be ready (`--ready-timeout`), for the same. */
+  readyTimeoutMs?: number;
 }
 
 /** The control commands' handler, and a way to end what waits. */
@@ -226,6 +232,16 @@ export function createOperations(group: AnyActorRef, options: OperationsOptions)
     return run;
   };
 
+  const rolling = createRollingRestarts(group, {
+    groupId,
+    tracker,
+    stepTimeoutMs: rollingStepMs(
+      options.shutdownTimeoutMs ?? 10_000,
+      options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+    ),
+    start: (name) => queued('start', name),
+  });
+
   /** The instance names `names` stand for: an instance name, or a process name for all of its. */
   const resolveNames = (names: readonly string[]): string[] | string => {
     const resolved: string[] = [];
@@ -248,10 +264,12 @@ export function createOperations(group: AnyActorRef, options: OperationsOptions)
       if (request.command === 'status') return { ok: true, status: tracker.report() };
       const names = resolveNames(request.names);
       if (typeof names === 'string') return { ok: false, error: names, usage: true };
+      if (request.command === 'restart' && request.rolling) return rolling.restart(names);
       const results = await Promise.all(names.map((name) => queued(request.command, name)));
       return { ok: results.every((result) => result.ok), results };
     },
     close() {
+      rolling.close();
       end();
       subscription.unsubscribe();
       observer.unsubscribe();

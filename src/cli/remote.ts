@@ -1,6 +1,6 @@
 /**
  * The commands that act on a running `xsup start` from another terminal: `xsup status`,
- * `xsup stop NAME...`, `xsup restart NAME...` and `xsup start NAME...`. Each sends one request
+ * `xsup stop NAME...`, `xsup restart [--rolling] NAME...` and `xsup start NAME...`. Each sends one request
  * over the control socket, prints the answer, and resolves to the exit code: 0 when everything
  * asked for is done, 1 when something is not (with the reason) or no instance runs, 2 for a
  * name the instance does not have.
@@ -81,7 +81,8 @@ export async function remoteStatus(io: Output, socket: string, json: boolean): P
 
 /**
  * `xsup stop|start|restart NAME...` on the running instance: prints one line per process and
- * resolves to 0 when every one is done, 1 when one is not, 2 for an unknown name.
+ * resolves to 0 when every one is done, 1 when one is not, 2 for an unknown name. With
+ * `rolling` (a restart), the instances go one at a time, each ready again before the next.
  *
  * @example
  *
@@ -94,8 +95,13 @@ export async function remoteAction(
   socket: string,
   action: ControlAction,
   names: string[],
+  options: { rolling?: boolean } = {},
 ): Promise<number> {
-  const reply = await ask(io, socket, { command: action, names });
+  const reply = await ask(
+    io,
+    socket,
+    options.rolling ? { command: action, names, rolling: true } : { command: action, names },
+  );
   if (typeof reply === 'number') return reply;
   if ('error' in reply) {
     io.stderr.write(`xsup: ${reply.error}\n`);
