@@ -55,6 +55,7 @@ export {
 export {
   createTestChild,
   HEALTHY_EVENT,
+  READY_EVENT,
   type RunEnding,
   type RunPlan,
   type TestChild,

@@ -13,26 +13,38 @@
  *
  * It models children that handle `shutdown` (as `createTestChild` children do): each is asked to
  * stop and given its grace period.
+ *
+ * Readiness and start order, as the group's options say: a child with `signalsReady: true`
+ * starts not ready and is made ready by `<id>.becomesReady`; time that passes its
+ * `readyTimeoutMs` fails it like any failure. A child whose `dependsOn` (or, with
+ * `startOrder: 'sequential'`, the child before it) is not running and ready is `'waiting'`, not
+ * started, and starts once they are; restarts take the same path.
  */
 import type { GroupStopReason, ProcessGroupOptions } from '../machines/group.js';
-import { type BackoffPolicy, backoffDelay } from '../policy/backoff.js';
+import { orderChildren } from '../machines/groupChildren.js';
+import { resolveReadiness } from '../machines/readinessOptions.js';
 import {
   checkCount,
   checkDuration,
   checkOneOf,
   invalidOption,
-  type MaxRestarts,
   RESTART_TYPES,
   type RestartType,
   resolveRestartPolicy,
 } from '../policy/options.js';
+import { GROUP_STRATEGIES, SHUTDOWN_ORDERS } from '../policy/restart.js';
 import {
-  GROUP_STRATEGIES,
-  type GroupStrategy,
-  SHUTDOWN_ORDERS,
-  type ShutdownOrder,
-} from '../policy/restart.js';
+  childEvent,
+  type GroupModelChildConfig,
+  type GroupModelConfig,
+  groupNextTimerMs,
+  groupStep,
+  OUTCOMES,
+  Step,
+} from './groupStep.js';
 import { type ModelSpec, modelMachine, registerModel } from './modelMachine.js';
+
+export { type GroupModelChildConfig, type GroupModelConfig, groupNextTimerMs, groupStep };
 
 /** The group's phases as the model names them. */
 export type GroupPhase =
@@ -51,8 +63,11 @@ export const GROUP_PHASES: readonly GroupPhase[] = [
   'failed',
 ];
 
-/** What a child of the modelled group is doing; `'gone'` once it has left the group. */
-export type GroupModelChildStatus = 'running' | 'stopping' | 'backingOff' | 'gone';
+/**
+ * What a child of the modelled group is doing; `'waiting'` while a child it depends on is not
+ * ready (not started); `'gone'` once it has left the group.
+ */
+export type GroupModelChildStatus = 'running' | 'stopping' | 'backingOff' | 'waiting' | 'gone';
 
 /** One child in the group model's context. */
 export interface GroupModelChild {
@@ -70,6 +85,12 @@ export interface GroupModelChild {
   stableMs: number | null;
   /** The restart round it belongs to (the id of the child whose end started it). */
   round: string | null;
+  /** Its run counts as ready (a running child that does not signal readiness is). */
+  ready: boolean;
+  /** Ms left until its run, not ready yet, fails (with `signalsReady`). */
+  readyMs: number | null;
+  /** While `'waiting'`: the start it waits for is a restart. */
+  waitRestart: boolean;
 }
 
 /** Children stopped together to start again together (one round of a strategy). */
@@ -113,6 +134,8 @@ export type GroupModelEvent =
   | { type: `${string}.completes` }
   /** The child sends its group `{ type: 'supervisor.healthy' }`: its failure count resets. */
   | { type: `${string}.reportsHealthy` }
+  /** The child sends its group `{ type: 'supervisor.ready' }` (with `signalsReady`). */
+  | { type: `${string}.becomesReady` }
   | { type: 'advance'; ms?: number }
   | { type: 'shutdown' }
   | { type: 'forceShutdown' }
@@ -124,6 +147,9 @@ export interface GroupModelChildOptions {
   id: string;
   restart?: RestartType;
   shutdownTimeoutMs?: number;
+  signalsReady?: boolean;
+  readyTimeoutMs?: number;
+  dependsOn?: readonly string[];
 }
 
 /** The options of `createProcessGroup`, whose children's logic the model does not need. */
@@ -143,340 +169,10 @@ export interface GroupModelOptions {
   maxRuns?: number;
   /** Offer `<id>.reportsHealthy` (a child that has failed reports healthy). Default `true`. */
   healthy?: boolean;
-}
-
-/** The resolved settings the group model works by. */
-export interface GroupModelConfig {
-  strategy: GroupStrategy;
-  backoff: BackoffPolicy;
-  maxRestarts: MaxRestarts | null;
-  resetAfterMs: number | false;
-  shutdownOrder: ShutdownOrder;
-  children: ReadonlyArray<{ id: string; restart: RestartType; shutdownTimeoutMs: number }>;
-  maxRuns: number;
-  healthy: boolean;
-}
-
-const OUTCOMES: readonly GroupPhase[] = ['stopped', 'failed'];
-
-/**
- * The ms until the group's next timer in a model state (a grace period, a round's backoff, a
- * stable-run reset, a restart leaving the window), or `undefined` when none is pending.
- *
- * @example
- *
- * ```ts
- * groupNextTimerMs(path.state.context); // 500 while a child is stopping with a 500 ms grace period
- * ```
- */
-export function groupNextTimerMs(c: GroupModelContext): number | undefined {
-  const all: number[] = [...c.windowMs];
-  for (const child of c.children) {
-    if (child.graceMs !== null) all.push(child.graceMs);
-    if (child.stableMs !== null) all.push(child.stableMs);
-  }
-  for (const round of c.rounds) if (round.leftMs !== null) all.push(round.leftMs);
-  return all.length === 0 ? undefined : Math.min(...all);
-}
-
-const clone = (c: GroupModelContext): GroupModelContext => structuredClone(c);
-
-/** Parses a child event type (`a.fails`), for the ids of this group. */
-function childEvent(
-  cfg: GroupModelConfig,
-  type: string,
-): { id: string; what: 'fails' | 'completes' | 'reportsHealthy' } | undefined {
-  for (const what of ['fails', 'completes', 'reportsHealthy'] as const) {
-    if (!type.endsWith(`.${what}`)) continue;
-    const id = type.slice(0, -what.length - 1);
-    if (cfg.children.some((child) => child.id === id)) return { id, what };
-  }
-  return undefined;
-}
-
-/** The group-model step, mutating `c` (a fresh copy). */
-class Step {
-  constructor(
-    readonly cfg: GroupModelConfig,
-    readonly c: GroupModelContext,
-  ) {}
-
-  child(id: string): GroupModelChild {
-    return this.c.children.find((child) => child.id === id)!;
-  }
-
-  specOf(id: string) {
-    return this.cfg.children.find((child) => child.id === id)!;
-  }
-
-  get draining() {
-    return this.c.phase === 'running.stopping' || this.c.phase === 'running.failing';
-  }
-
-  gone(child: GroupModelChild) {
-    Object.assign(child, {
-      status: 'gone',
-      purpose: null,
-      graceMs: null,
-      stableMs: null,
-      round: null,
-    });
-  }
-
-  stopForDrain(child: GroupModelChild) {
-    child.status = 'stopping';
-    child.purpose = 'drain';
-    child.stableMs = null;
-    child.graceMs = this.specOf(child.id).shutdownTimeoutMs;
-  }
-
-  /** The group ends once no child is left while draining; an active group completes. */
-  finishIfEmpty() {
-    const { c } = this;
-    if (c.children.some((child) => child.status !== 'gone') || c.stopQueue.length > 0) return;
-    if (c.phase === 'running.active') {
-      c.phase = 'stopped';
-      c.reason = 'completed';
-    } else if (c.phase === 'running.stopping') {
-      c.phase = 'stopped';
-      c.reason = c.forced.length > 0 ? 'forced' : 'shutdown';
-    } else if (c.phase === 'running.failing') c.phase = 'failed';
-  }
-
-  continueDrain() {
-    const { c } = this;
-    if (!this.draining) return;
-    while (!c.children.some((child) => child.status === 'stopping') && c.stopQueue.length > 0) {
-      const child = this.child(c.stopQueue.pop()!);
-      if (child.status === 'running') this.stopForDrain(child);
-    }
-    this.finishIfEmpty();
-  }
-
-  drain(phase: 'running.stopping' | 'running.failing') {
-    const { c } = this;
-    c.phase = phase;
-    c.rounds = [];
-    const running: GroupModelChild[] = [];
-    for (const child of c.children) {
-      child.round = null;
-      if (child.status === 'backingOff') {
-        c.stopped.push(child.id);
-        this.gone(child);
-      } else if (child.status === 'stopping') child.purpose = 'drain';
-      else if (child.status === 'running') running.push(child);
-    }
-    if (this.cfg.shutdownOrder === 'reverse') c.stopQueue = running.map((child) => child.id);
-    else for (const child of running) this.stopForDrain(child);
-    this.continueDrain();
-  }
-
-  force() {
-    const { c } = this;
-    const order = [...c.stopQueue, ...c.children.map((child) => child.id)];
-    c.stopQueue = [];
-    for (const id of order) {
-      const child = this.child(id);
-      if (child.status === 'gone') continue;
-      c.forced.push(id);
-      this.gone(child);
-    }
-    this.continueDrain();
-  }
-
-  giveUp(reason: 'child-failed' | 'max-restarts', childId: string) {
-    this.c.gaveUp = { reason, childId };
-    this.drain('running.failing');
-  }
-
-  scheduleIfReady(round: GroupModelRound) {
-    if (round.pending === 0 && round.leftMs === null) round.leftMs = round.delayMs;
-  }
-
-  leaveRound(child: GroupModelChild, wasStopping: boolean) {
-    const round = this.c.rounds.find((r) => r.id === child.round);
-    child.round = null;
-    if (!round) return;
-    round.members = round.members.filter((id) => id !== child.id);
-    if (wasStopping) round.pending--;
-    if (round.members.length === 0) this.c.rounds = this.c.rounds.filter((r) => r !== round);
-    else if (wasStopping) this.scheduleIfReady(round);
-  }
-
-  /** A child asked to stop has ended (on its own, or forced after its grace period). */
-  stoppedChild(child: GroupModelChild, forced: boolean) {
-    child.graceMs = null;
-    if (child.purpose === 'drain') {
-      (forced ? this.c.forced : this.c.stopped).push(child.id);
-      this.gone(child);
-      this.continueDrain();
-      return;
-    }
-    if (this.specOf(child.id).restart === 'temporary') {
-      this.leaveRound(child, true);
-      this.gone(child);
-      this.finishIfEmpty();
-      return;
-    }
-    child.status = 'backingOff';
-    child.purpose = null;
-    const round = this.c.rounds.find((r) => r.id === child.round);
-    if (round) {
-      round.pending--;
-      this.scheduleIfReady(round);
-    }
-  }
-
-  /** A running child has ended on its own. */
-  exited(child: GroupModelChild, failed: boolean) {
-    const { c, cfg } = this;
-    if (this.draining) {
-      if (c.phase === 'running.stopping') c.stopped.push(child.id);
-      this.gone(child);
-      c.stopQueue = c.stopQueue.filter((id) => id !== child.id);
-      this.continueDrain();
-      return;
-    }
-    if (failed) {
-      child.failures++;
-      c.failures++;
-    }
-    if (failed && cfg.strategy === 'fail-fast') {
-      this.gone(child);
-      this.giveUp('child-failed', child.id);
-      return;
-    }
-    const { restart } = this.specOf(child.id);
-    if (!(restart === 'permanent' || (failed && restart === 'transient'))) {
-      this.gone(child);
-      this.finishIfEmpty();
-      return;
-    }
-    if (cfg.maxRestarts) {
-      if (c.windowMs.length >= cfg.maxRestarts.count) {
-        this.gone(child);
-        this.giveUp('max-restarts', child.id);
-        return;
-      }
-      c.windowMs.push(cfg.maxRestarts.withinMs);
-      c.windowMs.sort((a, b) => a - b);
-    }
-    if (!failed) child.failures++;
-    const delayMs = backoffDelay(cfg.backoff, child.failures);
-    child.status = 'backingOff';
-    child.stableMs = null;
-    let affected: GroupModelChild[] = [child];
-    if (cfg.strategy === 'one-for-all' || cfg.strategy === 'rest-for-one') {
-      const from = cfg.strategy === 'one-for-all' ? 0 : c.children.indexOf(child);
-      affected = c.children
-        .slice(from)
-        .filter((other) => other === child || (other.round === null && other.status === 'running'));
-    }
-    const round: GroupModelRound = {
-      id: child.id,
-      members: affected.map((member) => member.id),
-      pending: 0,
-      delayMs,
-      leftMs: null,
-    };
-    c.rounds.push(round);
-    for (const member of affected) {
-      member.round = round.id;
-      if (member === child) continue;
-      member.status = 'stopping';
-      member.purpose = 'restart';
-      member.stableMs = null;
-      member.graceMs = this.specOf(member.id).shutdownTimeoutMs;
-      round.pending++;
-    }
-    this.scheduleIfReady(round);
-  }
-
-  restartRound(round: GroupModelRound) {
-    const { c, cfg } = this;
-    c.rounds = c.rounds.filter((r) => r !== round);
-    if (this.draining) return;
-    for (const id of round.members) {
-      const child = this.child(id);
-      if (child.round !== round.id || child.status === 'gone') continue;
-      child.status = 'running';
-      child.round = null;
-      child.purpose = null;
-      child.runs++;
-      c.restarts++;
-      child.stableMs = cfg.resetAfterMs !== false && child.failures > 0 ? cfg.resetAfterMs : null;
-    }
-  }
-
-  advance(ms: number) {
-    const { c } = this;
-    let left = ms;
-    for (;;) {
-      if (OUTCOMES.includes(c.phase)) return;
-      const due = groupNextTimerMs(c);
-      const elapse = due === undefined || due > left ? left : due;
-      const minus = (value: number | null) => (value === null ? null : value - elapse);
-      c.windowMs = c.windowMs.map((w) => w - elapse).filter((w) => w > 0);
-      for (const child of c.children) {
-        child.graceMs = minus(child.graceMs);
-        child.stableMs = minus(child.stableMs);
-      }
-      for (const round of c.rounds) round.leftMs = minus(round.leftMs);
-      left -= elapse;
-      if (due === undefined || due > elapse) return;
-      for (const child of c.children) {
-        if (child.stableMs === 0) {
-          child.stableMs = null;
-          child.failures = 0;
-        }
-      }
-      for (const child of c.children) {
-        if (child.graceMs === 0 && child.status === 'stopping') this.stoppedChild(child, true);
-      }
-      for (const round of [...c.rounds]) if (round.leftMs === 0) this.restartRound(round);
-    }
-  }
-}
-
-/** The group's expected next step: the model's whole behaviour. */
-export function groupStep(
-  cfg: GroupModelConfig,
-  context: GroupModelContext,
-  event: GroupModelEvent,
-): GroupModelContext {
-  if (OUTCOMES.includes(context.phase)) return context;
-  const c = clone(context);
-  const step = new Step(cfg, c);
-  const active = c.phase === 'running.active';
-  switch (event.type) {
-    case 'advance':
-      step.advance((event as { ms?: number }).ms ?? groupNextTimerMs(context) ?? 0);
-      return c;
-    case 'shutdown':
-      if (!active) return context;
-      step.drain('running.stopping');
-      return c;
-    case 'forceShutdown':
-      if (active) step.drain('running.stopping');
-      step.force();
-      return c;
-    case 'reload':
-    case 'message':
-      return context;
-    default: {
-      const parsed = childEvent(cfg, event.type);
-      if (!parsed) return context;
-      const child = step.child(parsed.id);
-      if (parsed.what === 'reportsHealthy') {
-        if (child.status !== 'running') return context;
-        child.failures = 0;
-        child.stableMs = null;
-      } else if (child.status === 'stopping') step.stoppedChild(child, false);
-      else if (child.status === 'running') step.exited(child, parsed.what === 'fails');
-      else return context;
-      return c;
-    }
-  }
+  /** Offer `<id>.becomesReady` for the children with `signalsReady: true`. Default `true`. */
+  becomesReady?: boolean;
+  /** Let time pass a child's readiness deadline (a failure). Default `true`. */
+  readyTimeouts?: boolean;
 }
 
 function accepts(cfg: GroupModelConfig, phase: GroupPhase): GroupModelEvent['type'][] {
@@ -486,6 +182,7 @@ function accepts(cfg: GroupModelConfig, phase: GroupPhase): GroupModelEvent['typ
       `${child.id}.fails` as const,
       `${child.id}.completes` as const,
       ...(cfg.healthy ? [`${child.id}.reportsHealthy` as const] : []),
+      ...(cfg.becomesReady && child.signalsReady ? [`${child.id}.becomesReady` as const] : []),
     ]),
     'advance',
     'shutdown',
@@ -498,19 +195,41 @@ function accepts(cfg: GroupModelConfig, phase: GroupPhase): GroupModelEvent['typ
 function allowed(cfg: GroupModelConfig, c: GroupModelContext, event: GroupModelEvent): boolean {
   if (!accepts(cfg, c.phase).includes(event.type)) return false;
   if (event.type === 'advance') {
-    return (event as { ms?: number }).ms !== undefined || groupNextTimerMs(c) !== undefined;
+    const ms = (event as { ms?: number }).ms ?? groupNextTimerMs(c);
+    if (ms === undefined) return false;
+    // Time that passes readiness deadlines ends those runs, as failures would.
+    const timedOut = c.children.filter(
+      (child) => child.status === 'running' && child.readyMs !== null && ms >= child.readyMs,
+    );
+    if (timedOut.length === 0 || c.phase !== 'running.active') return true;
+    if (!cfg.readyTimeouts) return false;
+    const next = groupStep(cfg, c, event);
+    return timedOut.every((child) => endsWithinRuns(cfg, child, () => next));
   }
   const parsed = childEvent(cfg, event.type);
   if (!parsed) return true;
   const child = c.children.find((ch) => ch.id === parsed.id)!;
   // A healthy report changes something only for a running child that has failed.
   if (parsed.what === 'reportsHealthy') return child.status === 'running' && child.failures > 0;
+  if (parsed.what === 'becomesReady') {
+    return c.phase === 'running.active' && child.status === 'running' && !child.ready;
+  }
   if (child.status === 'stopping') return true;
   if (child.status !== 'running') return false;
+  return endsWithinRuns(cfg, child, () => groupStep(cfg, c, event));
+}
+
+/**
+ * Within the runs explored, a running child ends on its own only while it has had fewer runs,
+ * or when its end leaves it out of the group.
+ */
+function endsWithinRuns(
+  cfg: GroupModelConfig,
+  child: GroupModelChild,
+  next: () => GroupModelContext,
+): boolean {
   if (child.runs < cfg.maxRuns) return true;
-  // Its last explored run: it may end only when that leaves it out of the group.
-  const next = groupStep(cfg, c, event);
-  return next.children.find((ch) => ch.id === parsed.id)?.status === 'gone';
+  return next().children.find((ch) => ch.id === child.id)?.status === 'gone';
 }
 
 /** Resolves a group's options into the model's settings; throws for what it cannot model. */
@@ -548,8 +267,14 @@ export function resolveGroupModelConfig(
     }
     if (seen.has(id)) invalidOption(owner, `children[${index}].id`, id, 'unique within the group');
     seen.add(id);
+    const field = `children[${index}]`;
+    const readiness = isLogic
+      ? resolveReadiness(owner, field, {}, child)
+      : resolveReadiness(owner, field, child, (child as { logic?: unknown }).logic ?? {});
     return {
       id,
+      ...readiness,
+      dependsOn: isLogic ? [] : [...(child.dependsOn ?? [])],
       restart: isLogic
         ? ('transient' as const)
         : checkOneOf(
@@ -573,15 +298,27 @@ export function resolveGroupModelConfig(
     modelOptions.maxRuns ?? (maxRestarts ? maxRestarts.count + 1 : 2),
   );
   if (maxRuns < 1) invalidOption(owner, 'maxRuns', maxRuns, 'at least 1');
+  const startOrder = checkOneOf(owner, 'startOrder', options.startOrder ?? 'together', [
+    'together',
+    'sequential',
+  ] as const);
+  // The group's own check of the dependencies (unknown ids, cycles) and of the start order.
+  const ordered = orderChildren(
+    owner,
+    children as unknown as Parameters<typeof orderChildren>[1],
+    startOrder === 'sequential',
+  ) as unknown as GroupModelChildConfig[];
   return {
     strategy,
     backoff,
     maxRestarts,
     resetAfterMs,
     shutdownOrder,
-    children,
+    children: ordered,
     maxRuns,
     healthy: modelOptions.healthy ?? true,
+    becomesReady: modelOptions.becomesReady ?? true,
+    readyTimeouts: modelOptions.readyTimeouts ?? true,
   };
 }
 
@@ -591,15 +328,19 @@ export function groupModelSpec(
 ): ModelSpec<GroupModelContext, GroupModelEvent> {
   const initial: GroupModelContext = {
     phase: cfg.children.length === 0 ? 'stopped' : 'running.active',
+    // Not started yet: each is launched below, in order.
     children: cfg.children.map((child) => ({
       id: child.id,
       status: 'running',
       purpose: null,
       failures: 0,
-      runs: 1,
+      runs: 0,
       graceMs: null,
       stableMs: null,
       round: null,
+      ready: false,
+      readyMs: null,
+      waitRestart: false,
     })),
     rounds: [],
     windowMs: [],
@@ -611,6 +352,9 @@ export function groupModelSpec(
     reason: cfg.children.length === 0 ? 'completed' : null,
     gaveUp: null,
   };
+  // The children start in order; one whose dependencies are not ready yet waits.
+  const start = new Step(cfg, initial);
+  for (const child of initial.children) start.launch(child, false);
   return {
     id: 'groupModel',
     phases: GROUP_PHASES,

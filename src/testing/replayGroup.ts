@@ -4,11 +4,14 @@
  * As for the supervisor: the test builds the group (or an app that runs one) under a
  * {@link TestClock}, with one {@link createTestChild} child per child id; the replay performs
  * each event of the path (a child fails or completes, time passes, `shutdown`, …) and after each
- * step checks the group's state and counts, each child's starts, stops and received reloads and
- * messages, and at the end the shutdown report or the error the group failed with.
+ * step checks the group's state and counts, each child's status and readiness (as
+ * `childSetMembers` lists them, with the group's `ready` and `waiting` counts and its
+ * `child.ready` events), starts, stops and received reloads and messages, and at the end the
+ * shutdown report or the error the group failed with.
  */
 import type { AnyActorRef, AnyEventObject } from 'xstate';
 import { GroupError } from '../errors.js';
+import { childSetMembers } from '../runtime/reach.js';
 import { TestClock } from './clock.js';
 import { type GroupModelContext, type GroupModelEvent, groupNextTimerMs } from './groupModel.js';
 import {
@@ -61,7 +64,8 @@ export function describeGroupContext(c: GroupModelContext): string {
               return left === null || left === undefined ? '' : ` in ${left} ms`;
             })()}`
           : '';
-    return `${child.id} ${child.status}${timer}`;
+    const ready = child.readyMs !== null ? ` not ready (deadline in ${child.readyMs} ms)` : '';
+    return `${child.id} ${child.status}${ready}${timer}`;
   });
   const extra: string[] = [];
   if (c.windowMs.length > 0) extra.push(`window [${c.windowMs.join(', ')}] ms`);
@@ -131,6 +135,11 @@ export async function replayGroupPath(
   /** Messages dropped with the children that left the group while some waited for them. */
   let dropped = 0;
   let sequence = 0;
+  /** Runs stopped past their readiness deadline, by key. */
+  const timedOut = new Set<string>();
+  /** `child.ready` events expected, and seen, in order. */
+  const readyEvents: string[] = [];
+  const readySeen: string[] = [];
   const key = (id: string, run: number) => `${id}/${run}`;
   const send = (event: AnyEventObject) => {
     if (system.send) system.send(event);
@@ -150,6 +159,8 @@ export async function replayGroupPath(
       running: context?.running,
       stopping: context?.stopping,
       backingOff: context?.backingOff,
+      waiting: context?.waiting,
+      ready: context?.ready,
       restarts: context?.restarts,
       failures: context?.failures,
       droppedMessages: context?.droppedMessages,
@@ -161,13 +172,18 @@ export async function replayGroupPath(
 
   const perform = async (before: GroupModelContext, event: GroupModelEvent) => {
     switch (event.type) {
-      case 'advance':
-        await advanceChecked(
-          clock,
-          (event as { ms?: number }).ms ?? groupNextTimerMs(before) ?? 0,
-          observe,
-        );
+      case 'advance': {
+        const ms = (event as { ms?: number }).ms ?? groupNextTimerMs(before) ?? 0;
+        if (before.phase === 'running.active') {
+          for (const child of before.children) {
+            if (child.status === 'running' && child.readyMs !== null && ms >= child.readyMs) {
+              timedOut.add(key(child.id, child.runs));
+            }
+          }
+        }
+        await advanceChecked(clock, ms, observe);
         break;
+      }
       case 'shutdown':
         send({ type: 'shutdown' });
         break;
@@ -201,6 +217,7 @@ export async function replayGroupPath(
           // A running child gets it; one waiting to restart keeps it for its next run.
           const waits =
             child.status === 'backingOff' ||
+            child.status === 'waiting' ||
             (child.status === 'stopping' && child.purpose === 'restart');
           if (child.status !== 'running' && !waits) continue;
           const got = waits ? pendingOf(child.id) : expected.get(key(child.id, child.runs))!;
@@ -221,7 +238,10 @@ export async function replayGroupPath(
           if (last.live) thrown.set(key(id!, last.number), error);
           last.fail(error);
         } else if (what === 'reportsHealthy') last.reportHealthy();
-        else last.complete();
+        else if (what === 'becomesReady') {
+          readyEvents.push(id!);
+          last.ready();
+        } else last.complete();
       }
     }
     await clock.settle();
@@ -247,6 +267,14 @@ export async function replayGroupPath(
       }
       expectSame(`runs of ${child.id} started`, runs.length, child.runs);
       for (const run of runs) {
+        if (!timedOut.has(key(child.id, run.number))) continue;
+        expectSame(
+          `how ${child.id} run ${run.number} ended, past its readiness deadline`,
+          run.ending,
+          'stopped',
+        );
+      }
+      for (const run of runs) {
         const got = expected.get(key(child.id, run.number))!;
         expectSame(`reloads ${child.id} run ${run.number} received`, run.reloads, got.reloads);
         expectSame(`messages ${child.id} run ${run.number} received`, run.messages, got.messages);
@@ -266,14 +294,24 @@ export async function replayGroupPath(
         );
       }
     }
+    expectSame('child.ready events of the group', readySeen, readyEvents);
     if (model.phase.startsWith('running.')) {
       expectSame('errors of the group', errors, []);
+      expectSame(
+        'the children, their status and readiness',
+        (childSetMembers(group) ?? []).map(({ id, status, ready }) => ({ id, status, ready })),
+        model.children
+          .filter((child) => child.status !== 'gone')
+          .map(({ id, status, ready }) => ({ id, status, ready })),
+      );
       const count = (status: string) =>
         model.children.filter((child) => child.status === status).length;
       expectSame('the group’s counts', counts(), {
         running: count('running'),
         stopping: count('stopping'),
         backingOff: count('backingOff'),
+        waiting: count('waiting'),
+        ready: model.children.filter((child) => child.status === 'running' && child.ready).length,
         restarts: model.restarts,
         failures: model.failures,
         droppedMessages: dropped,
@@ -317,6 +355,7 @@ export async function replayGroupPath(
         actor.start();
         group = system.group ? system.group(actor) : actor;
         if (group && group !== actor) collectErrors(group, errors);
+        group?.on('child.ready', (event: { childId: string }) => readySeen.push(event.childId));
         await clock.settle();
         planNextRuns();
         check(undefined, step.state.context);

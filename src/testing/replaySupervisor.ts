@@ -5,8 +5,8 @@
  * {@link createTestChild} child, or a whole app machine that invokes one. The replay starts it,
  * performs each event of the path on it (the child fails or completes, time passes, `shutdown`
  * is sent, …) and after each step checks the real supervisor against the model: its state, the
- * child's starts and stops, the reloads and messages each run got, its output or the error it
- * failed with. A mismatch throws a {@link ReplayMismatch} that prints the path.
+ * child's starts and stops, the reloads and messages each run got, whether it counts the child
+ * ready (`context.ready` and its `child.ready` events), its output or the error it failed with. A mismatch throws a {@link ReplayMismatch} that prints the path.
  */
 import type { AnyActorRef, AnyEventObject } from 'xstate';
 import { SupervisorError } from '../errors.js';
@@ -65,6 +65,8 @@ export function describeSupervisorContext(c: SupervisorModelContext): string {
   if (c.backoffMs !== null) parts.push(`backoff ${c.backoffMs} ms`);
   if (c.resetMs !== null) parts.push(`reset in ${c.resetMs} ms`);
   if (c.graceMs !== null) parts.push(`grace ${c.graceMs} ms`);
+  // A run waiting to say it is ready (with `signalsReady`); once it has, the deadline is gone.
+  if (c.readyMs !== null) parts.push(`not ready, deadline in ${c.readyMs} ms`);
   if (c.windowMs.length > 0) parts.push(`window [${c.windowMs.join(', ')}] ms`);
   if (c.pendingReload) parts.push('reload kept');
   if (c.pendingMessages) parts.push('messages kept');
@@ -120,6 +122,13 @@ export async function replaySupervisorPath(
   const failAtOnce = new Set<number>();
   /** The errors runs failed with, by run number. */
   const thrown = new Map<number, Error>();
+  /** Runs past their readiness deadline. */
+  const timedOut = new Set<number>();
+  /** `child.ready` events expected, and seen. */
+  let readyEvents = 0;
+  let readySeen = 0;
+  /** The step passed a run's readiness deadline. */
+  let timeoutNow = false;
   let pending = { reload: false, messages: [] as AnyEventObject[] };
   let sequence = 0;
   const send = (event: AnyEventObject) => {
@@ -136,6 +145,18 @@ export async function replaySupervisorPath(
 
   const perform = async (before: SupervisorModelContext, event: SupervisorModelEvent) => {
     const last = child.last;
+    const ms =
+      event.type === 'readyTimeout'
+        ? before.readyMs
+        : event.type === 'advance'
+          ? (event.ms ?? supervisorNextTimerMs(before) ?? 0)
+          : null;
+    timeoutNow =
+      ms !== null &&
+      before.phase === 'running.active' &&
+      before.readyMs !== null &&
+      ms >= before.readyMs;
+    if (timeoutNow) timedOut.add(before.runs);
     switch (event.type) {
       case 'childFails': {
         const error = new Error(`run ${last?.number} failed`);
@@ -149,6 +170,10 @@ export async function replaySupervisorPath(
       case 'childReportsHealthy':
         last?.reportHealthy();
         break;
+      case 'childBecomesReady':
+        readyEvents++;
+        last?.ready();
+        break;
       case 'restartFails': {
         const number = before.runs + 1;
         failAtOnce.add(number);
@@ -161,7 +186,8 @@ export async function replaySupervisorPath(
         break;
       }
       case 'advance':
-        await advanceChecked(clock, event.ms ?? supervisorNextTimerMs(before) ?? 0, observe);
+      case 'readyTimeout':
+        await advanceChecked(clock, ms ?? 0, observe);
         break;
       case 'shutdown':
         send({ type: 'shutdown' });
@@ -209,6 +235,14 @@ export async function replaySupervisorPath(
     const runs = child.runs;
     expectSame('the supervisor state', phaseOf(snapshot), model.phase);
     expectSame('runs of the child started', runs.length, model.runs);
+    for (const run of timedOut) {
+      expectSame(
+        `how run ${run} ended, past its readiness deadline`,
+        runs[run - 1]?.ending,
+        'stopped',
+      );
+    }
+    expectSame('child.ready events of the supervisor', readySeen, readyEvents);
     for (const run of runs) {
       if (failAtOnce.has(run.number)) continue;
       const got = expected.get(run.number)!;
@@ -232,6 +266,13 @@ export async function replaySupervisorPath(
         error instanceof SupervisorError,
       );
       expectSame('the reason it gave up', (error as SupervisorError).reason, model.gaveUp);
+      if (timedOut.has(model.runs)) {
+        expectSame(
+          'the cause it gave up with',
+          ((error as Error).cause as Error | undefined)?.name,
+          'ReadyTimeoutError',
+        );
+      }
       const cause = thrown.get(model.runs);
       if (cause && runs.at(-1)?.ending === 'failed') {
         expectTrue(
@@ -241,9 +282,26 @@ export async function replaySupervisorPath(
       }
     } else {
       expectSame('errors of the supervisor', errors, []);
-      const context = (snapshot as { context?: { failures?: number; restarts?: number } }).context;
+      const context = (
+        snapshot as {
+          context?: {
+            failures?: number;
+            restarts?: number;
+            ready?: boolean;
+            lastError?: { name?: string } | null;
+          };
+        }
+      ).context;
       expectSame('restarts', context?.restarts, model.restarts);
       expectSame('failures', context?.failures, model.failures);
+      if (model.phase !== 'stopped') expectSame('ready', context?.ready, model.ready);
+      if (timeoutNow) {
+        expectSame(
+          'the last error, past the readiness deadline',
+          context?.lastError?.name,
+          'ReadyTimeoutError',
+        );
+      }
     }
     if (model.phase === 'stopped') {
       const output = (snapshot as { output?: Record<string, unknown> }).output ?? {};
@@ -266,6 +324,7 @@ export async function replaySupervisorPath(
         actor.start();
         supervisor = system.supervisor ? system.supervisor(actor) : actor;
         if (supervisor && supervisor !== actor) collectErrors(supervisor, errors);
+        supervisor?.on('child.ready', () => readySeen++);
         await clock.settle();
         planNextRun();
         check(undefined, step.state.context);
@@ -273,6 +332,7 @@ export async function replaySupervisorPath(
       }
       const before = path.steps[index - 1]!.state.context;
       const event = step.event as SupervisorModelEvent;
+      timeoutNow = false;
       if (spec.allowed(before, event)) await perform(before, event);
       planNextRun();
       check(before, step.state.context);

@@ -19,20 +19,30 @@
  *   failure waits `backoff.initialMs`.
  * - A reload and messages kept during a backoff wait go to the first run that does not fail at
  *   once (`restartFails` keeps them for the run after).
+ * - With `signalsReady: true` each run starts not ready: `childBecomesReady` makes it ready
+ *   (the supervisor's `context.ready` and a `child.ready` event), and past `readyTimeoutMs`
+ *   (`readyTimeout`, or an `advance` that gets there) the run is stopped and fails like any
+ *   failure, backed off and counted. A run being shut down is not ready.
  */
 
+import { resolveReadiness } from '../machines/readinessOptions.js';
 import type { SupervisorOptions, SupervisorStopReason } from '../machines/supervisor.js';
-import { type BackoffPolicy, backoffDelay } from '../policy/backoff.js';
 import {
   checkCount,
   checkOneOf,
   invalidOption,
-  type MaxRestarts,
   RESTART_TYPES,
-  type RestartType,
   resolveRestartPolicy,
 } from '../policy/options.js';
 import { type ModelSpec, modelMachine, registerModel } from './modelMachine.js';
+import {
+  OUTCOMES,
+  type SupervisorModelConfig,
+  supervisorNextTimerMs,
+  supervisorStep,
+} from './supervisorStep.js';
+
+export { type SupervisorModelConfig, supervisorNextTimerMs, supervisorStep };
 
 /** The supervisor's phases as the model names them: its states, as dotted paths. */
 export type SupervisorPhase =
@@ -59,6 +69,10 @@ export type SupervisorModelEvent =
   | { type: 'childCompletes' }
   /** The child sends its supervisor `{ type: 'supervisor.healthy' }`. */
   | { type: 'childReportsHealthy' }
+  /** The child's current run says it is ready (`{ type: 'supervisor.ready' }`); with `signalsReady`. */
+  | { type: 'childBecomesReady' }
+  /** Time passes up to the current run's readiness deadline: it is stopped and fails. */
+  | { type: 'readyTimeout' }
   /** The backoff wait ends, and the new run fails as soon as it starts. */
   | { type: 'restartFails' }
   /** Time passes: `ms`, or (without it) up to the next timer of the supervisor. */
@@ -89,6 +103,10 @@ export interface SupervisorModelContext {
   resetMs: number | null;
   /** Ms left of the grace period (in `running.stopping`). */
   graceMs: number | null;
+  /** The current run counts as ready, as the supervisor's `context.ready`. */
+  ready: boolean;
+  /** Ms left until a run that has not said it is ready fails (with `signalsReady`). */
+  readyMs: number | null;
   /** A reload waits for the next run. */
   pendingReload: boolean;
   /** Messages wait for the next run. */
@@ -111,170 +129,13 @@ export interface SupervisorModelOptions {
   healthy?: boolean;
   /** Offer `restartFails` (a restart whose run fails at once). Default `true`. */
   restartFails?: boolean;
-}
-
-/** The resolved settings the model works by. */
-export interface SupervisorModelConfig {
-  restart: RestartType;
-  backoff: BackoffPolicy;
-  maxRestarts: MaxRestarts | null;
-  resetAfterMs: number | false;
-  shutdownTimeoutMs: number;
-  /** The child is sent `shutdown` and waited for (a test child is, unless `childShutdown: 'immediate'`). */
-  graceful: boolean;
-  maxRuns: number;
-  healthy: boolean;
-  restartFails: boolean;
-}
-
-const OUTCOMES: readonly SupervisorPhase[] = ['stopped', 'failed'];
-
-/**
- * The ms until the supervisor's next timer in a model state, or `undefined` when none is
- * pending: what an `advance` without `ms` moves.
- *
- * @example
- *
- * ```ts
- * const backingOff = getShortestPaths(model).find((path) => path.state.matches('backingOff'))!;
- * supervisorNextTimerMs(backingOff.state.context); // 100, the backoff wait
- * ```
- */
-export function supervisorNextTimerMs(c: SupervisorModelContext): number | undefined {
-  const all = [c.backoffMs, c.resetMs, c.graceMs, c.windowMs[0]].filter(
-    (ms): ms is number => typeof ms === 'number',
-  );
-  return all.length === 0 ? undefined : Math.min(...all);
-}
-
-function copy(c: SupervisorModelContext): SupervisorModelContext {
-  return { ...c, windowMs: [...c.windowMs] };
-}
-
-/** An outcome keeps only what the output reports, so each outcome is one state of the graph. */
-function settleOutcome(c: SupervisorModelContext): SupervisorModelContext {
-  return {
-    ...c,
-    windowMs: [],
-    backoffMs: null,
-    resetMs: null,
-    graceMs: null,
-    pendingReload: false,
-    pendingMessages: false,
-  };
-}
-
-function stop(c: SupervisorModelContext, reason: SupervisorStopReason): SupervisorModelContext {
-  return settleOutcome({ ...c, phase: 'stopped', reason });
-}
-
-function startRun(cfg: SupervisorModelConfig, c: SupervisorModelContext): SupervisorModelContext {
-  return {
-    ...c,
-    phase: 'running.active',
-    runs: c.runs + 1,
-    restarts: c.restarts + 1,
-    backoffMs: null,
-    graceMs: null,
-    resetMs: cfg.resetAfterMs !== false && c.failures > 0 ? cfg.resetAfterMs : null,
-    pendingReload: false,
-    pendingMessages: false,
-  };
-}
-
-/** The current run has ended on its own, while `running.active`. */
-function runEnded(
-  cfg: SupervisorModelConfig,
-  c: SupervisorModelContext,
-  failed: boolean,
-): SupervisorModelContext {
-  if (!failed && cfg.restart !== 'permanent') return stop(c, 'completed');
-  if (failed && cfg.restart === 'temporary') {
-    return settleOutcome({ ...c, phase: 'failed', gaveUp: 'temporary', failures: c.failures + 1 });
-  }
-  const next = copy(c);
-  if (cfg.maxRestarts) {
-    if (next.windowMs.length >= cfg.maxRestarts.count) {
-      return settleOutcome({
-        ...next,
-        phase: 'failed',
-        gaveUp: 'max-restarts',
-        failures: c.failures + (failed ? 1 : 0),
-      });
-    }
-    next.windowMs.push(cfg.maxRestarts.withinMs);
-    next.windowMs.sort((a, b) => a - b);
-  }
-  next.failures++;
-  const delayMs = backoffDelay(cfg.backoff, next.failures);
-  if (delayMs === 0) return startRun(cfg, next);
-  return { ...next, phase: 'backingOff', backoffMs: delayMs, resetMs: null, graceMs: null };
-}
-
-/** Time passes by `ms`: the timers due fire in order. */
-function advanceBy(
-  cfg: SupervisorModelConfig,
-  c: SupervisorModelContext,
-  ms: number,
-): SupervisorModelContext {
-  let next = copy(c);
-  let left = ms;
-  for (;;) {
-    if (OUTCOMES.includes(next.phase)) return next;
-    const due = supervisorNextTimerMs(next);
-    const elapse = due === undefined || due > left ? left : due;
-    const minus = (value: number | null) => (value === null ? null : value - elapse);
-    next.windowMs = next.windowMs.map((w) => w - elapse);
-    next.backoffMs = minus(next.backoffMs);
-    next.resetMs = minus(next.resetMs);
-    next.graceMs = minus(next.graceMs);
-    left -= elapse;
-    if (due === undefined || due > elapse) return next;
-    next.windowMs = next.windowMs.filter((w) => w > 0);
-    if (next.resetMs === 0) next = { ...next, failures: 0, resetMs: null };
-    if (next.graceMs === 0) return stop(next, 'forced');
-    if (next.backoffMs === 0) next = startRun(cfg, next);
-  }
-}
-
-/** The supervisor's expected next step: the model's whole behaviour. */
-export function supervisorStep(
-  cfg: SupervisorModelConfig,
-  c: SupervisorModelContext,
-  event: SupervisorModelEvent,
-): SupervisorModelContext {
-  if (OUTCOMES.includes(c.phase)) return c;
-  const active = c.phase === 'running.active';
-  switch (event.type) {
-    case 'advance':
-      return advanceBy(cfg, c, event.ms ?? supervisorNextTimerMs(c) ?? 0);
-    case 'shutdown':
-      if (c.phase === 'backingOff') return stop(c, 'shutdown');
-      if (!active) return c;
-      if (!cfg.graceful) return stop(c, 'shutdown');
-      return { ...c, phase: 'running.stopping', graceMs: cfg.shutdownTimeoutMs, resetMs: null };
-    case 'forceShutdown':
-      return stop(c, c.phase === 'backingOff' ? 'shutdown' : 'forced');
-    case 'reload':
-      return c.phase === 'backingOff' ? { ...c, pendingReload: true } : c;
-    case 'message':
-      return c.phase === 'backingOff' ? { ...c, pendingMessages: true } : c;
-    case 'childReportsHealthy':
-      return active ? { ...c, failures: 0, resetMs: null } : c;
-    case 'restartFails': {
-      if (c.phase !== 'backingOff') return c;
-      const started = advanceBy(cfg, c, c.backoffMs ?? 0);
-      if (started.phase !== 'running.active') return started;
-      // The run fails at once: what waited for it waits for the next run.
-      const ended = runEnded(cfg, started, true);
-      return { ...ended, pendingReload: c.pendingReload, pendingMessages: c.pendingMessages };
-    }
-    case 'childFails':
-    case 'childCompletes':
-      if (c.phase === 'running.stopping') return stop(c, 'shutdown');
-      if (!active) return c;
-      return runEnded(cfg, c, event.type === 'childFails');
-  }
+  /** With `signalsReady`: offer `childBecomesReady`. Default `true`. */
+  becomesReady?: boolean;
+  /**
+   * With `signalsReady`: offer `readyTimeout`, and let time pass a run's readiness deadline.
+   * Default `true`; `false` explores only runs that are given the time to get ready.
+   */
+  readyTimeouts?: boolean;
 }
 
 function accepts(
@@ -288,6 +149,8 @@ function accepts(
         'childFails',
         'childCompletes',
         ...(cfg.healthy ? (['childReportsHealthy'] as const) : []),
+        ...(cfg.signalsReady && cfg.becomesReady ? (['childBecomesReady'] as const) : []),
+        ...(cfg.signalsReady && cfg.readyTimeouts ? (['readyTimeout'] as const) : []),
         ...control,
       ];
     case 'running.stopping':
@@ -306,19 +169,50 @@ function allowed(
 ): boolean {
   if (!accepts(cfg, c.phase).includes(event.type)) return false;
   switch (event.type) {
-    case 'advance':
-      return event.ms !== undefined || supervisorNextTimerMs(c) !== undefined;
+    case 'advance': {
+      const ms = event.ms ?? supervisorNextTimerMs(c);
+      if (ms === undefined) return false;
+      // Time that passes a run's readiness deadline ends the run, as a failure would.
+      const timesOut = c.phase === 'running.active' && c.readyMs !== null && ms >= c.readyMs;
+      return !timesOut || (cfg.readyTimeouts && endsWithinRuns(cfg, c, event));
+    }
+    case 'childBecomesReady':
+      return !c.ready;
+    case 'readyTimeout':
+      return c.readyMs !== null && endsWithinRuns(cfg, c, event);
     case 'childFails':
     case 'childCompletes':
-    case 'restartFails': {
-      // Within the runs explored: a run ends on its own only when another may start after it.
-      if (c.runs < cfg.maxRuns || c.phase === 'running.stopping') return true;
-      const next = supervisorStep(cfg, c, event);
-      return OUTCOMES.includes(next.phase) && next.runs <= cfg.maxRuns;
-    }
+    case 'restartFails':
+      return c.phase === 'running.stopping' || endsWithinRuns(cfg, c, event);
     default:
       return true;
   }
+}
+
+/** Within the runs explored, a run ends on its own only when another may start after it. */
+function endsWithinRuns(
+  cfg: SupervisorModelConfig,
+  c: SupervisorModelContext,
+  event: SupervisorModelEvent,
+): boolean {
+  if (c.runs < cfg.maxRuns) return true;
+  const next = supervisorStep(cfg, c, event);
+  return OUTCOMES.includes(next.phase) && next.runs <= cfg.maxRuns;
+}
+
+/** An advance that is the same as `readyTimeout` in `c`. */
+function reachesReadyDeadline(
+  cfg: SupervisorModelConfig,
+  c: SupervisorModelContext,
+  event: { ms?: number },
+): boolean {
+  return (
+    cfg.signalsReady &&
+    cfg.readyTimeouts &&
+    c.phase === 'running.active' &&
+    c.readyMs !== null &&
+    event.ms === c.readyMs
+  );
 }
 
 /** Resolves the options of a supervisor into the model's settings; throws for what it cannot model. */
@@ -354,6 +248,8 @@ export function resolveSupervisorModelConfig(
     modelOptions.maxRuns ?? (maxRestarts ? maxRestarts.count + 1 : 3),
   );
   if (maxRuns < 1) invalidOption(owner, 'maxRuns', maxRuns, 'at least 1');
+  // The model has no logic: a child marked with markSignalsReady needs `signalsReady: true` here.
+  const { signalsReady, readyTimeoutMs } = resolveReadiness(owner, '', options, {});
   return {
     restart,
     backoff,
@@ -364,6 +260,10 @@ export function resolveSupervisorModelConfig(
     maxRuns,
     healthy: modelOptions.healthy ?? true,
     restartFails: modelOptions.restartFails ?? true,
+    signalsReady,
+    readyTimeoutMs,
+    becomesReady: modelOptions.becomesReady ?? true,
+    readyTimeouts: modelOptions.readyTimeouts ?? true,
   };
 }
 
@@ -384,6 +284,8 @@ export function supervisorModelSpec(
       backoffMs: null,
       resetMs: null,
       graceMs: null,
+      ready: !cfg.signalsReady,
+      readyMs: cfg.signalsReady ? cfg.readyTimeoutMs : null,
       pendingReload: false,
       pendingMessages: false,
       reason: null,
@@ -398,6 +300,8 @@ export function supervisorModelSpec(
           (type): SupervisorModelEvent =>
             type === 'advance' ? { type, ms: supervisorNextTimerMs(c) ?? 0 } : { type },
         )
+        // An advance up to the readiness deadline is offered as `readyTimeout`.
+        .filter((event) => event.type !== 'advance' || !reachesReadyDeadline(cfg, c, event))
         .filter((event) => allowed(cfg, c, event)),
   };
 }

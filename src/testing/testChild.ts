@@ -3,8 +3,9 @@
  *
  * Every start of the child is a run, numbered from 1, and recorded: its input, when it started
  * and ended, how it ended, the reloads and messages it received and whether it was asked to
- * shut down. What a run does is up to the test, either planned ahead by run number (fail or
- * complete as soon as it starts, report healthy, hang on shutdown) or done on the spot
+ * shut down, and whether and when it said it was ready. What a run does is up to the test, either
+ * planned ahead by run number (fail or complete as soon as it starts, report healthy or ready,
+ * hang on shutdown) or done on the spot
  * (`child.run(2).fail()`). The logic is plain XState actor logic that handles `shutdown` itself,
  * so supervisors and groups stop it gracefully and wait for it.
  */
@@ -18,10 +19,26 @@ import type {
 import { sendToParent } from '../actors/guard.js';
 import { eventType, guardLeaf, postInternal, takeInternal } from '../actors/internalEvents.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
-import { HEALTHY } from '../runtime/events.js';
+import { HEALTHY, READY } from '../runtime/events.js';
 
 /** The event a child sends its parent to say it is healthy (see {@link RunPlan.start}). */
 export const HEALTHY_EVENT: typeof HEALTHY = HEALTHY;
+
+/**
+ * The event a child sends its parent to say it is ready (see {@link RunPlan.start} and
+ * {@link TestRun.ready}): a supervisor or group that was told the child signals readiness
+ * (`signalsReady: true`) counts it ready from then on.
+ *
+ * @example
+ *
+ * ```ts
+ * const db = createTestChild();
+ * const actor = createActor(createSupervisor(db.logic, { signalsReady: true })).start();
+ * db.last!.ready(); // sends { type: READY_EVENT } to the supervisor
+ * actor.getSnapshot().context.ready; // true
+ * ```
+ */
+export const READY_EVENT: typeof READY = READY;
 
 /**
  * Internal events: the test ends a run (through {@link TestRun}). Honoured only as the very
@@ -38,9 +55,10 @@ export interface RunPlan {
    * What the run does as soon as it has started: `'serve'` (default) runs until told otherwise;
    * `'fail'` fails and `'complete'` completes before its start has returned (as a child that
    * throws at once); `'healthy'` sends its parent `{ type: 'supervisor.healthy' }` right after
-   * its start, and then serves.
+   * its start, and then serves; `'ready'` sends its parent `{ type: 'supervisor.ready' }` right
+   * after its start (a child that connects at once), and then serves.
    */
-  start?: 'serve' | 'fail' | 'complete' | 'healthy';
+  start?: 'serve' | 'fail' | 'complete' | 'healthy' | 'ready';
   /** On `shutdown`: `'finish'` (default) completes at once; `'hang'` keeps running until the test ends it. */
   shutdown?: 'finish' | 'hang';
   /** The error a planned failure fails with. Default `new Error('run <n> failed')`. */
@@ -80,6 +98,10 @@ export interface TestRun {
   readonly messages: readonly AnyEventObject[];
   /** It was sent `shutdown`. */
   readonly askedToShutDown: boolean;
+  /** It has sent its parent `{ type: 'supervisor.ready' }` (planned, or the test called `ready`). */
+  readonly signalledReady: boolean;
+  /** When it first did, by the clock (else `undefined`). */
+  readonly readyAt: number | undefined;
   /** The run is still going. */
   readonly live: boolean;
   /** Makes the run fail now (nothing happens when it has ended). */
@@ -88,6 +110,11 @@ export interface TestRun {
   complete(output?: unknown): void;
   /** Makes the run send its parent `{ type: 'supervisor.healthy' }`. */
   reportHealthy(): void;
+  /**
+   * Makes the run send its parent `{ type: 'supervisor.ready' }`: it says it is ready, as a
+   * client once connected (nothing happens when it has ended).
+   */
+  ready(): void;
   /** Ends a run that hangs on shutdown, as if it had finished its clean-up. */
   finishShutdown(output?: unknown): void;
 }
@@ -141,12 +168,14 @@ interface RunRecord {
   reloads: number;
   messages: AnyEventObject[];
   askedToShutDown: boolean;
+  signalledReady: boolean;
+  readyAt: number | undefined;
   plan: RunPlan;
 }
 
 /**
  * Creates a controllable child: actor logic whose every run is recorded, and which the test
- * makes fail, complete, hang on shutdown or report healthy, by run number.
+ * makes fail, complete, hang on shutdown, report healthy or say it is ready, by run number.
  *
  * @example
  *
@@ -190,6 +219,14 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
   const healthy = (record: RunRecord) => {
     if (record.ending !== null) return;
     sendToParent(record.actor, { type: HEALTHY_EVENT });
+  };
+  const ready = (record: RunRecord) => {
+    if (record.ending !== null) return;
+    if (!record.signalledReady) {
+      record.signalledReady = true;
+      record.readyAt = now();
+    }
+    sendToParent(record.actor, { type: READY_EVENT });
   };
 
   const logic: TestChildLogic = {
@@ -242,6 +279,8 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
         reloads: 0,
         messages: [],
         askedToShutDown: false,
+        signalledReady: false,
+        readyAt: undefined,
         plan: planOf(number),
       };
       records.push(record);
@@ -261,6 +300,8 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
         });
       } else if (plan.start === 'healthy') {
         queueMicrotask(() => healthy(record));
+      } else if (plan.start === 'ready') {
+        queueMicrotask(() => ready(record));
       }
     },
     getInitialSnapshot: (scope, input) => {
@@ -300,6 +341,12 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
       get askedToShutDown() {
         return record.askedToShutDown;
       },
+      get signalledReady() {
+        return record.signalledReady;
+      },
+      get readyAt() {
+        return record.readyAt;
+      },
       get live() {
         return record.ending === null && record.actor.getSnapshot().status === 'active';
       },
@@ -308,6 +355,7 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
       complete: (output = `run ${record.number} completed`) =>
         sendIfLive(record, { type: TEST_CHILD_COMPLETE, output }),
       reportHealthy: () => healthy(record),
+      ready: () => ready(record),
       finishShutdown: (output) => sendIfLive(record, { type: TEST_CHILD_FINISH, output }),
     };
     views.set(record, run);

@@ -77,6 +77,43 @@ describe('createTestChild', () => {
     expect(seen).toEqual(['supervisor.healthy', 'supervisor.healthy']);
   });
 
+  it('says it is ready to its supervisor, at start when planned or when told, and records when', async () => {
+    const clock = new TestClock();
+    const child = createTestChild({ clock, runs: { 2: { start: 'ready' } } });
+    const actor = createActor(
+      createSupervisor(child.logic, {
+        signalsReady: true,
+        readyTimeoutMs: 1_000,
+        backoff: { initialMs: 100 },
+      }),
+      { clock },
+    ).start();
+    const readyAt: number[] = [];
+    actor.on('child.ready', () => readyAt.push(clock.now()));
+    await clock.advance(40);
+    expect(actor.getSnapshot().context.ready).toBe(false);
+    expect(child.run(1)).toMatchObject({ signalledReady: false, readyAt: undefined });
+    child.run(1).ready();
+    expect(actor.getSnapshot().context.ready).toBe(true);
+    expect(child.run(1)).toMatchObject({ signalledReady: true, readyAt: 40 });
+    // A second signal keeps the first time, and the supervisor does not report it again.
+    await clock.advance(10);
+    child.run(1).ready();
+    expect(child.run(1).readyAt).toBe(40);
+    child.run(1).fail();
+    await clock.settle();
+    expect(actor.getSnapshot().context.ready).toBe(false);
+    // Run 2 is planned to say it is ready as soon as it starts.
+    await clock.advance(100);
+    expect(child.run(2)).toMatchObject({ startedAt: 150, signalledReady: true, readyAt: 150 });
+    expect(actor.getSnapshot().context).toMatchObject({ ready: true, restarts: 1 });
+    expect(readyAt).toEqual([40, 150]);
+    // A run that has ended says nothing any more.
+    child.run(1).ready();
+    expect(readyAt).toEqual([40, 150]);
+    actor.stop();
+  });
+
   it('is stopped gracefully by supervisors and groups, and says which run it lacks', () => {
     const child = createTestChild();
     expect(acceptsShutdown(child.logic)).toBe(true);
