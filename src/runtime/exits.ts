@@ -117,7 +117,8 @@ export function exited(rt: Runtime, slot: Slot, failed: boolean, result: unknown
     maxRestarts: config.maxRestarts,
   });
   if (decision.kind === 'give-up') {
-    forget(rt, slot);
+    // Nobody waiting for it starts: the whole group stops now.
+    forget(rt, slot, 'stopped', false);
     fail(rt, { reason: decision.reason, childId, error, failures: slot.view.failures });
     return;
   }

@@ -197,8 +197,16 @@ export function detach(rt: Runtime, slot: Slot): void {
   }
 }
 
-/** Lets go of a child for good, dropping what was kept for it. */
-export function forget(rt: Runtime, slot: Slot, reason: 'stopped' = 'stopped'): void {
+/**
+ * Lets go of a child for good, dropping what was kept for it. `release`: the children waiting
+ * for it may start now (not when supervision is giving up because of it).
+ */
+export function forget(
+  rt: Runtime,
+  slot: Slot,
+  reason: 'stopped' = 'stopped',
+  release = true,
+): void {
   slot.yielding?.();
   slot.yielding = null;
   rt.counts[slot.view.status]--;
@@ -206,7 +214,7 @@ export function forget(rt: Runtime, slot: Slot, reason: 'stopped' = 'stopped'): 
   detach(rt, slot);
   leaveGrace(slot);
   dropPending(rt, slot, reason);
-  afterForget(rt, slot);
+  if (release) afterForget(rt, slot);
 }
 
 /** Stops every run at once, without reports (the owner stops or fails). */

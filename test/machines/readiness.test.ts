@@ -284,6 +284,24 @@ describe('start order: each child once the ones it depends on are ready', () => 
     expect(group.getSnapshot().output).toMatchObject({ reason: 'shutdown' });
   });
 
+  it('a group giving up on a child does not start the children waiting for it', () => {
+    const group = createActor(
+      createProcessGroup({
+        id: 'app',
+        strategy: 'fail-fast',
+        children: [member('db'), { id: 'web', logic: client, dependsOn: ['db'] }],
+      }),
+    );
+    const started: string[] = [];
+    group.on('child.started', (event) => started.push(event.childId));
+    group.subscribe({ error: () => {} });
+    group.start();
+    childOf(group, 'db')!.send({ type: 'crash' });
+    expect(started).toEqual(['db']);
+    expect(group.getSnapshot().status).toBe('active'); // failing a microtask later, nothing runs
+    expect(viewsOf(group)).toEqual({});
+  });
+
   it('refuses dependencies that cannot be met: an unknown id, itself, a cycle', () => {
     expect(() =>
       createProcessGroup({ children: [{ id: 'a', logic: client, dependsOn: ['b'] }] }),

@@ -103,25 +103,13 @@ describe.each(CASES)('group model with readiness (%s)', (_, options, specs) => {
     ).toBe(true);
   });
 
-  const [held, givingUp] = partition(paths);
-
-  it.each(held.map((path) => [path.description, path] as const))('%s', async (_, path) => {
+  it.each(paths.map((path) => [path.description, path] as const))('%s', async (_, path) => {
     await replay(options, specs)(path);
   });
 
-  // Known core bug: when the group gives up on a child, the children waiting for it are started
-  // (the failed child leaves the group before the group starts shutting down, and a dependency
-  // that has left holds nobody back), then asked to stop: the group passes through `failing`.
-  // The model states that they stop at once, not started. Once the core is fixed these paths
-  // hold, and these fail: make them plain tests.
-  it.each(givingUp.map((path) => [path.description, path] as const))(
-    'known core bug, a waiting child is started as the group gives up: %s',
-    async (_, path) => {
-      await expect(replay(options, specs)(path)).rejects.toThrow(
-        /the group state: expected "failed", got "running.failing"/,
-      );
-    },
-  );
+  it('has paths where the group gives up while a child waits: it stops without starting it', () => {
+    expect(partition(paths)[1].length).toBeGreaterThan(0);
+  });
 });
 
 /** The paths where the group gives up while a child waits, apart from the others. */
