@@ -116,7 +116,7 @@ export interface ChildWaitingEvent extends Base {
 
 /**
  * A `restartChildren` request is done: each child named was stopped and started again, and its
- * new run is ready. `childId` is `'*'`.
+ * new run is ready; or a shutdown ended it first (`cancelled`). `childId` is `'*'`.
  */
 export interface RestartFinishedEvent extends Base {
   type: 'restart.finished';
@@ -124,6 +124,8 @@ export interface RestartFinishedEvent extends Base {
   ids: string[];
   /** One at a time, each waiting for the one before to be ready again. */
   rolling: boolean;
+  /** A shutdown ended it before every child named was ready again. */
+  cancelled?: true;
 }
 
 /** A group refused an `add`, `remove` or `restartChildren` request; the group keeps running. */
@@ -207,6 +209,6 @@ export function formatLifecycleEvent(event: LifecycleEvent): string {
     case 'child.waiting':
       return `${who}: waiting for ${event.waitingFor.join(', ')} to be ready`;
     case 'restart.finished':
-      return `${who}: ${event.rolling ? 'rolling ' : ''}restart of ${event.ids.join(', ')} done`;
+      return `${who}: ${event.rolling ? 'rolling ' : ''}restart of ${event.ids.join(', ')} ${event.cancelled ? 'cancelled by the shutdown' : 'done'}`;
   }
 }

@@ -13,7 +13,7 @@ import { HOST_DRAINED } from './events.js';
 import { leaveRound, scheduleRound } from './exits.js';
 import { joinGrace, leaveGrace } from './grace.js';
 import { takeBack } from './messages.js';
-import { replaced } from './replace.js';
+import { cancelReplacing, replaced } from './replace.js';
 import { checkEmpty, lifecycle, send } from './report.js';
 import { detach, forget, setStatus } from './runs.js';
 import { cancel } from './timers.js';
@@ -114,6 +114,7 @@ export function startDrain(rt: Runtime, force: false | 'grace-period' | 'forced-
   if (rt.finished) return;
   if (!rt.draining) {
     rt.draining = true;
+    cancelReplacing(rt);
     rt.stopQueue = [];
     rt.stopped = [];
     rt.forced = [];

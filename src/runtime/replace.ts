@@ -7,7 +7,8 @@
  * all but one keep serving (pm2's `reload`, a Kubernetes rolling update). A replacement that
  * fails is restarted by the usual rules, and the restart waits until it is ready. The request
  * is done, with `restart.finished`, when every child named runs again and is ready; a child
- * removed meanwhile is no longer waited for. One request at a time; a shutdown ends it.
+ * removed meanwhile is no longer waited for. One request at a time; a shutdown ends it (with
+ * `restart.finished`, `cancelled: true`).
  */
 import { stopSlot } from './drain.js';
 import { launch } from './readiness.js';
@@ -55,7 +56,7 @@ export function continueReplacing(rt: Runtime): void {
   const replacing = rt.replacing;
   if (!replacing || replacing.busy) return;
   if (rt.draining || rt.failed || rt.finished) {
-    rt.replacing = null;
+    cancelReplacing(rt);
     return;
   }
   replacing.busy = true;
@@ -84,6 +85,24 @@ export function continueReplacing(rt: Runtime): void {
       rolling: replacing.rolling,
     });
   }
+}
+
+/**
+ * A shutdown ends the restart before it is done: `restart.finished` says so (`cancelled`), so
+ * whoever waits for it is not left waiting.
+ */
+export function cancelReplacing(rt: Runtime): void {
+  const replacing = rt.replacing;
+  if (!replacing) return;
+  rt.replacing = null;
+  lifecycle(rt, {
+    type: 'restart.finished',
+    supervisorId: rt.config.ownerId,
+    childId: '*',
+    ids: replacing.ids,
+    rolling: replacing.rolling,
+    cancelled: true,
+  });
 }
 
 /** Stops one child to start it again; one already restarting is only waited for. */

@@ -421,6 +421,20 @@ describe('restartChildren: restarts the app asks for', () => {
     group.stop();
   });
 
+  it('a shutdown during a rolling restart ends it, and says so', () => {
+    const clock = new SimulatedClock();
+    const group = webGroup(clock);
+    readyAll(group);
+    const finished: LifecycleEvent[] = [];
+    group.on('restart.finished', (event) => finished.push(event));
+    group.send({ type: 'restartChildren', rolling: true });
+    group.send({ type: 'shutdown' });
+    expect(finished).toEqual([
+      expect.objectContaining({ ids: ['web.1', 'web.2', 'web.3'], rolling: true, cancelled: true }),
+    ]);
+    expect(group.getSnapshot().status).toBe('done');
+  });
+
   it('refuses what it cannot do, and the group keeps running', () => {
     const clock = new SimulatedClock();
     const group = webGroup(clock);
