@@ -278,11 +278,24 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     }
     // The start's snapshot is not out yet: it shows the first run as it is.
     const initial = snapshot as MachineSnapshot;
-    const attached = attach(rt, undefined, initial) as MachineSnapshot;
-    if (attached !== initial) initial.children = attached.children;
-    recordSnapshot(initial, rt);
-    // What the runtime decided during the start reaches the machine as its first step.
-    if (rt.toMachine.length > 0) post(self, { type: SETTLE });
+    if (rt.toMachine.length === 0) {
+      const attached = attach(rt, undefined, initial) as MachineSnapshot;
+      if (attached !== initial) initial.children = attached.children;
+      return;
+    }
+    // What the runtime reported during the start (the first `child.started`, a decision) the
+    // machine takes within the start: the actor's first snapshot is the settled one, and what
+    // the machine emits meanwhile is emitted when XState runs the start's deferred effects.
+    let settled: unknown;
+    try {
+      settled = settle(rt, initial, scope);
+    } catch (error) {
+      teardown(rt, snapshot);
+      throw error;
+    }
+    const attached = attach(rt, undefined, settled) as MachineSnapshot;
+    if (attached === initial) return;
+    (self as unknown as { _snapshot: unknown })._snapshot = attached;
   };
 
   target.getPersistedSnapshot = function embeddedPersist(snapshot, options) {
@@ -372,6 +385,3 @@ function stopChildOrRun(this: Scope, child: AnyActorRef): void {
     throw new Error(`Cannot stop child actor ${child.id} of ${self.id} because it is not a child`);
   } else (child as unknown as { _stop(): void })._stop();
 }
-
-/** Posted after a start whose decisions the machine has to take. */
-const SETTLE = `${HOST_EVENT_PREFIX}settle`;
