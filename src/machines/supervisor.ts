@@ -86,8 +86,38 @@ import type {
 
 const escalations = new WeakMap<AnyActorRef, SupervisorError>();
 
+/** What a report changes in the context (`recordReport`). */
+function reported(context: SupervisorContext, event: AnyEventObject): Partial<SupervisorContext> {
+  const { events, counts, child: view } = event as unknown as Partial<Report>;
+  if (!events || !counts) return {};
+  let lastError = context.lastError;
+  for (const lifecycle of events) {
+    if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
+  }
+  return {
+    failures: view ? view.failures : context.failures,
+    ready: view ? view.ready && view.status === 'running' : context.ready,
+    restarts: counts.restarts,
+    nextDelayMs: view ? view.delayMs : context.nextDelayMs,
+    pendingMessages: view ? view.pending : 0,
+    droppedMessages: counts.droppedMessages,
+    lastError,
+  };
+}
+
+/**
+ * Every state takes a report alike (`recordReport`, `emitReport`, no target), so the runtime
+ * takes one without a machine step: a new snapshot with the new context, the same emits.
+ */
+function applyReport(snapshot: unknown, report: AnyEventObject, self: AnyActorRef): unknown {
+  const before = snapshot as { context: SupervisorContext };
+  const changes = reported(before.context, report);
+  emitReported(self, (report as unknown as Partial<Report>).events ?? []);
+  return { ...before, context: { ...before.context, ...changes } };
+}
+
 function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyActorLogic, unknown>) {
-  const config = supervisorConfig(child, options);
+  const config = { ...supervisorConfig(child, options), applyReport };
   const id = config.ownerId;
   const { maxRestarts } = config;
   /** The child's id, as the runtime named it. */
@@ -124,23 +154,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
     actions: {
       emitReport: ({ event, self }) =>
         emitReported(self, (event as unknown as Partial<Report>).events ?? []),
-      recordReport: assign(({ context, event }) => {
-        const { events, counts, child: view } = event as unknown as Partial<Report>;
-        if (!events || !counts) return {};
-        let lastError = context.lastError;
-        for (const lifecycle of events) {
-          if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
-        }
-        return {
-          failures: view ? view.failures : context.failures,
-          ready: view ? view.ready && view.status === 'running' : context.ready,
-          restarts: counts.restarts,
-          nextDelayMs: view ? view.delayMs : context.nextDelayMs,
-          pendingMessages: view ? view.pending : 0,
-          droppedMessages: counts.droppedMessages,
-          lastError,
-        };
-      }),
+      recordReport: assign(({ context, event }) => reported(context, event)),
       reemit: enqueueActions(relay.reemit),
       passUp: enqueueActions(relay.passUp),
       control: enqueueActions(relay.control),

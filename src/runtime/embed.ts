@@ -22,7 +22,13 @@ import { stopOrphans } from '../actors/orphans.js';
 import { YIELDED } from '../actors/yieldToEventLoop.js';
 import { guardListeners, isReal } from '../machines/harden.js';
 import { startDrain } from './drain.js';
-import { DONE_PREFIX, ERROR_PREFIX, HOST_EVENT_PREFIX, HOST_REJECTED } from './events.js';
+import {
+  DONE_PREFIX,
+  ERROR_PREFIX,
+  HOST_EVENT_PREFIX,
+  HOST_REJECTED,
+  HOST_REPORT,
+} from './events.js';
 import { handleCommand, handleOwn } from './handle.js';
 import { drop } from './messages.js';
 import { runOwners } from './owners.js';
@@ -147,8 +153,12 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     return next;
   };
 
-  /** Commands, decisions and reports, until the runtime and the machine are both quiet. */
-  const settle = (rt: Runtime, snapshot: unknown, scope: Scope): unknown => {
+  /**
+   * Commands, decisions and reports, until the runtime and the machine are both quiet. `fast`:
+   * reports go through `config.applyReport`, when the machine has one.
+   */
+  const settle = (rt: Runtime, snapshot: unknown, scope: Scope, fast: boolean): unknown => {
+    const applyReport = fast ? config.applyReport : undefined;
     let next = snapshot;
     for (let rounds = 0; ; rounds++) {
       if (rt.commands.length > 0) {
@@ -161,6 +171,10 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       const events = rt.toMachine;
       rt.toMachine = NOTHING;
       for (const event of events) {
+        if (applyReport && event.type === HOST_REPORT) {
+          next = applyReport(next, event, scope.self);
+          continue;
+        }
         const outer = beginDelivery(event);
         try {
           next = transition(next, event, scope);
@@ -211,7 +225,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
           drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
         }
       }
-      return attach(rt, snapshot, settle(rt, next, scope));
+      return attach(rt, snapshot, settle(rt, next, scope, true));
     } catch (error) {
       // Failing: nothing this actor started may outlive it.
       teardown(rt, snapshot);
@@ -288,7 +302,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     // the machine emits meanwhile is emitted when XState runs the start's deferred effects.
     let settled: unknown;
     try {
-      settled = settle(rt, initial, scope);
+      settled = settle(rt, initial, scope, false);
     } catch (error) {
       teardown(rt, snapshot);
       throw error;
