@@ -158,6 +158,32 @@ export function createProcessGroup<
   return buildGroup(options as ProcessGroupOptions) as unknown as ProcessGroupMachine<TChildren>;
 }
 
+/** What a report changes in the context (`recordReport`). */
+function reported(event: AnyEventObject): Partial<GroupContext> {
+  const { events, counts } = event as unknown as {
+    events?: LifecycleEvent[];
+    counts?: ChildCounts;
+  };
+  if (!events || !counts) return {};
+  let lastError: ErrorSummary | undefined;
+  for (const lifecycle of events) if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
+  return lastError ? { ...counts, lastError } : counts;
+}
+
+/**
+ * `running` and each of its states take a report alike (`recordReport`, `emitReport`, no
+ * target); no other state takes one. So the runtime takes one without a machine step.
+ */
+function applyReport(snapshot: unknown, report: AnyEventObject, self: AnyActorRef): unknown {
+  const before = snapshot as { value: unknown; context: GroupContext };
+  const value = before.value;
+  if (typeof value !== 'object' || value === null || !('running' in value)) return snapshot;
+  const changes = reported(report);
+  emitReported(self, (report as unknown as { events?: LifecycleEvent[] }).events ?? []);
+  return { ...before, context: { ...before.context, ...changes } };
+}
+
+
 function buildGroup(options: ProcessGroupOptions) {
   const owner = 'createProcessGroup';
   if (!isOptionObject(options as unknown)) invalidOption(owner, 'options', options, 'an object');
@@ -215,6 +241,7 @@ function buildGroup(options: ProcessGroupOptions) {
     immediateBeforeYield: Number.POSITIVE_INFINITY,
     initial: ordered,
     watchChild: false,
+    applyReport,
   };
 
   /** Checks a `restartChildren` event's shape; returns the reason to refuse it, or null. */
@@ -308,17 +335,7 @@ function buildGroup(options: ProcessGroupOptions) {
       announceShutdown: emit({ type: 'shutdown.started' as const, ...names, childId: '*' }),
       emitReport: ({ event, self }) =>
         emitReported(self, (event as unknown as { events?: LifecycleEvent[] }).events ?? []),
-      recordReport: assign(({ event }) => {
-        const { events, counts } = event as unknown as {
-          events?: LifecycleEvent[];
-          counts?: ChildCounts;
-        };
-        if (!events || !counts) return {};
-        let lastError: ErrorSummary | undefined;
-        for (const lifecycle of events)
-          if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
-        return lastError ? { ...counts, lastError } : counts;
-      }),
+      recordReport: assign(({ event }) => reported(event)),
       refuse: enqueueActions(({ context, event, enqueue }) => {
         const e = event as AnyEventObject;
         const refusal: Refusal =
