@@ -183,16 +183,19 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       forceDrain: ({ self }) =>
         command(self, { type: HOST_DRAIN, force: true, cause: 'forced-shutdown' }),
       recordWait: assign({ nextDelayMs: ({ event }) => (event as AnyEventObject).delayMs }),
-      recordDrained: assign(({ event }) => {
+      // The report the decision carries and the decision itself, in one assignment.
+      recordDrained: assign(({ context, event }) => {
         const { forced, output } = event as unknown as { forced: string[]; output: unknown };
         return {
+          ...reported(context, event),
           stopReason: forced.length > 0 ? ('forced' as const) : ('shutdown' as const),
           forced,
           childOutput: output,
           pendingMessages: 0,
         };
       }),
-      recordCompleted: assign(({ event }) => ({
+      recordCompleted: assign(({ context, event }) => ({
+        ...reported(context, event),
         stopReason: 'completed' as const,
         childOutput: (event as AnyEventObject).output,
         pendingMessages: 0,
@@ -299,7 +302,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
               [HOST_EMPTY]: {
                 guard: 'fromRuntime',
                 target: '#supervisor-stopped',
-                actions: ['recordReport', 'emitReport', 'recordCompleted'],
+                actions: ['emitReport', 'recordCompleted'],
               },
             },
           },
@@ -315,7 +318,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
               [HOST_DRAINED]: {
                 guard: 'fromRuntime',
                 target: '#supervisor-stopped',
-                actions: ['recordReport', 'emitReport', 'recordDrained'],
+                actions: ['emitReport', 'recordDrained'],
               },
             },
           },

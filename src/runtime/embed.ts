@@ -130,6 +130,21 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
   const restore = target.restoreSnapshot.bind(machine);
   const exposeChild = config.mode === 'supervisor';
 
+  /**
+   * A supervisor's snapshot with the current run in `children` (a copy when that changed), so
+   * that a decision the machine takes sees no run that has ended (XState would stop it again).
+   */
+  const showRun = (rt: Runtime, snapshot: MachineSnapshot): MachineSnapshot => {
+    const slot = rt.slots.values().next().value;
+    const id = slot?.id ?? rt.self.id;
+    const ref = slot?.ref ?? undefined;
+    if (snapshot.children[id] === ref) return snapshot;
+    const children = { ...snapshot.children };
+    if (ref) children[id] = ref;
+    else delete children[id];
+    return { ...snapshot, children };
+  };
+
   /** The snapshot as the runtime has it: the current run in `children`, a new object if changed. */
   const attach = (rt: Runtime, before: unknown, after: unknown): unknown => {
     let next = after as MachineSnapshot;
@@ -175,6 +190,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
           next = applyReport(next, event, scope.self);
           continue;
         }
+        if (exposeChild) next = showRun(rt, next as MachineSnapshot);
         const outer = beginDelivery(event);
         try {
           next = transition(next, event, scope);
@@ -291,12 +307,8 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       throw error;
     }
     // The start's snapshot is not out yet: it shows the first run as it is.
-    const initial = snapshot as MachineSnapshot;
-    if (rt.toMachine.length === 0) {
-      const attached = attach(rt, undefined, initial) as MachineSnapshot;
-      if (attached !== initial) initial.children = attached.children;
-      return;
-    }
+    const initial = attach(rt, undefined, snapshot) as MachineSnapshot;
+    if (rt.toMachine.length === 0) return;
     // What the runtime reported during the start (the first `child.started`, a decision) the
     // machine takes within the start: the actor's first snapshot is the settled one, and what
     // the machine emits meanwhile is emitted when XState runs the start's deferred effects.
@@ -307,7 +319,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       teardown(rt, snapshot);
       throw error;
     }
-    const attached = attach(rt, undefined, settled) as MachineSnapshot;
+    const attached = attach(rt, initial, settled) as MachineSnapshot;
     if (attached === initial) return;
     (self as unknown as { _snapshot: unknown })._snapshot = attached;
   };
