@@ -372,9 +372,11 @@ function buildGroup(options: ProcessGroupOptions) {
       recordFailure: assign(({ event }) => ({
         lastError: (event as AnyEventObject).error as ErrorSummary,
       })),
+      // The report the decision carries and the decision itself, in one assignment.
       recordDrained: assign(({ event }) => {
         const { stopped, forced } = event as unknown as { stopped: string[]; forced: string[] };
         return {
+          ...reported(event),
           stoppedIds: stopped,
           forcedIds: forced,
           stopReason: forced.length > 0 ? ('forced' as const) : ('shutdown' as const),
@@ -383,7 +385,10 @@ function buildGroup(options: ProcessGroupOptions) {
           backingOff: 0,
         };
       }),
-      markCompleted: assign({ stopReason: 'completed' as const }),
+      markCompleted: assign(({ event }) => ({
+        ...reported(event),
+        stopReason: 'completed' as const,
+      })),
       prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
         const failure = takeFailure(self);
         const e = event as AnyEventObject;
@@ -486,7 +491,7 @@ function buildGroup(options: ProcessGroupOptions) {
               [HOST_EMPTY]: {
                 guard: 'fromRuntime',
                 target: '#group-stopped',
-                actions: ['recordReport', 'emitReport', 'markCompleted'],
+                actions: ['emitReport', 'markCompleted'],
               },
             },
           },
@@ -500,7 +505,7 @@ function buildGroup(options: ProcessGroupOptions) {
               [HOST_DRAINED]: {
                 guard: 'fromRuntime',
                 target: '#group-stopped',
-                actions: ['recordReport', 'emitReport', 'recordDrained'],
+                actions: ['emitReport', 'recordDrained'],
               },
             },
           },
