@@ -31,7 +31,7 @@ import {
 } from './events.js';
 import { handleCommand, handleOwn } from './handle.js';
 import { drop } from './messages.js';
-import { runOwners } from './owners.js';
+import { runOwner } from './owners.js';
 import { checkPersisted, persistRuntime, restoreRuntime } from './persist.js';
 import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
 import { beginDelivery, checkEmpty, endDelivery, flush, NOTHING } from './report.js';
@@ -406,7 +406,7 @@ function rejected(
  */
 function stopChildOrRun(this: Scope, child: AnyActorRef): void {
   const { self } = this;
-  if (runOwners.get(child) === self) stopActor(child);
+  if (runOwner(child) === self) stopActor(child);
   else if (child._parent !== self) {
     throw new Error(`Cannot stop child actor ${child.id} of ${self.id} because it is not a child`);
   } else (child as unknown as { _stop(): void })._stop();

@@ -13,7 +13,6 @@ import { stopActor } from '../actors/guard.js';
 import { ERROR_PREFIX, FROM_CHILD, STABLE, START_LATER } from './events.js';
 import { leaveGrace } from './grace.js';
 import { deliverPending, dropPending } from './messages.js';
-import { runOwners } from './owners.js';
 import { afterForget, afterStart, launch, runStarted } from './readiness.js';
 import { listenTo, relayOf } from './relay.js';
 import { lifecycle } from './report.js';
@@ -138,7 +137,6 @@ export function start(
     }
   }
   run ??= createActor(spec.logic, { id: slot.id, parent: relay, input });
-  runOwners.set(run, rt.self);
   slot.ref = run;
   slot.started = false;
   rt.changed = true;
