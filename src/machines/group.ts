@@ -166,7 +166,8 @@ function reported(event: AnyEventObject): Partial<GroupContext> {
   };
   if (!events || !counts) return {};
   let lastError: ErrorSummary | undefined;
-  for (const lifecycle of events) if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
+  for (const lifecycle of events)
+    if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
   return lastError ? { ...counts, lastError } : counts;
 }
 
@@ -182,7 +183,6 @@ function applyReport(snapshot: unknown, report: AnyEventObject, self: AnyActorRe
   emitReported(self, (report as unknown as { events?: LifecycleEvent[] }).events ?? []);
   return { ...before, context: { ...before.context, ...changes } };
 }
-
 
 function buildGroup(options: ProcessGroupOptions) {
   const owner = 'createProcessGroup';
