@@ -12,7 +12,7 @@ import { type AnyActorRef, createActor, type Snapshot } from 'xstate';
 import { stopActor } from '../actors/guard.js';
 import { ERROR_PREFIX, FROM_CHILD, STABLE, START_LATER } from './events.js';
 import { leaveGrace } from './grace.js';
-import { deliverPending, dropPending } from './messages.js';
+import { deliverPending, dropPending, NO_PENDING } from './messages.js';
 import { afterForget, afterStart, launch, runStarted } from './readiness.js';
 import { listenTo, relayOf } from './relay.js';
 import { lifecycle } from './report.js';
@@ -68,7 +68,7 @@ export function newSlot(rt: Runtime, spec: Slot['spec']): Slot {
     waitRestart: false,
     streak: 0,
     grace: null,
-    pending: { reload: false, messages: [] },
+    pending: NO_PENDING,
     listening: null,
     yielding: null,
     relay: null,
