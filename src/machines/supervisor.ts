@@ -111,9 +111,13 @@ function reported(context: SupervisorContext, event: AnyEventObject): Partial<Su
  */
 function applyReport(snapshot: unknown, report: AnyEventObject, self: AnyActorRef): unknown {
   const before = snapshot as { context: SupervisorContext };
-  const changes = reported(before.context, report);
+  const context = { ...before.context };
+  Object.assign(context, reported(before.context, report));
   emitReported(self, (report as unknown as Partial<Report>).events ?? []);
-  return { ...before, context: { ...before.context, ...changes } };
+  // A plain copy, then the field: the copy takes V8's fast path.
+  const next = { ...before };
+  next.context = context;
+  return next;
 }
 
 function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyActorLogic, unknown>) {
@@ -186,20 +190,20 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       // The report the decision carries and the decision itself, in one assignment.
       recordDrained: assign(({ context, event }) => {
         const { forced, output } = event as unknown as { forced: string[]; output: unknown };
-        return {
-          ...reported(context, event),
-          stopReason: forced.length > 0 ? ('forced' as const) : ('shutdown' as const),
-          forced,
-          childOutput: output,
-          pendingMessages: 0,
-        };
+        const changes = reported(context, event);
+        changes.stopReason = forced.length > 0 ? 'forced' : 'shutdown';
+        changes.forced = forced;
+        changes.childOutput = output;
+        changes.pendingMessages = 0;
+        return changes;
       }),
-      recordCompleted: assign(({ context, event }) => ({
-        ...reported(context, event),
-        stopReason: 'completed' as const,
-        childOutput: (event as AnyEventObject).output,
-        pendingMessages: 0,
-      })),
+      recordCompleted: assign(({ context, event }) => {
+        const changes = reported(context, event);
+        changes.stopReason = 'completed';
+        changes.childOutput = (event as AnyEventObject).output;
+        changes.pendingMessages = 0;
+        return changes;
+      }),
       prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
         const failure = takeFailure(self);
         const childId = childIdOf(self);

@@ -142,7 +142,9 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     const children = { ...snapshot.children };
     if (ref) children[id] = ref;
     else delete children[id];
-    return { ...snapshot, children };
+    const copy = { ...snapshot };
+    copy.children = children;
+    return copy;
   };
 
   /** The snapshot as the runtime has it: the current run in `children`, a new object if changed. */
