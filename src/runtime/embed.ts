@@ -32,7 +32,13 @@ import {
 import { handleCommand, handleOwn } from './handle.js';
 import { drop } from './messages.js';
 import { runOwner } from './owners.js';
-import { checkPersisted, persistRuntime, restoreRuntime } from './persist.js';
+import {
+  checkEnding,
+  checkPersisted,
+  isDraining,
+  persistRuntime,
+  restoreRuntime,
+} from './persist.js';
 import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
 import { beginDelivery, checkEmpty, endDelivery, flush, NOTHING } from './report.js';
 import { dropId, newSlot, startInitial, stopAll } from './runs.js';
@@ -357,34 +363,6 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
 }
 
 const AFTER_PREFIX = 'xstate.after.';
-
-/** The top-level state of a machine snapshot's value. */
-function topState(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null) return Object.keys(value)[0];
-  return undefined;
-}
-
-/** A supervisor in `running.stopping`, or a group in `running.stopping` or `running.failing`. */
-function isDraining(snapshot: unknown): boolean {
-  const value = (snapshot as { value?: unknown }).value;
-  if (topState(value) !== 'running' || typeof value !== 'object' || value === null) return false;
-  const sub = (value as Record<string, unknown>).running;
-  return sub === 'stopping' || sub === 'failing';
-}
-
-/**
- * A persisted snapshot whose state has ended (`stopped`, `failed`) must not say it is still
- * active: restored so, it would wait forever for an end that already came.
- */
-function checkEnding(persisted: Record<string, unknown>): void {
-  const top = topState(persisted.value);
-  if ((top === 'stopped' || top === 'failed') && persisted.status === 'active') {
-    throw new TypeError(
-      `restoring a supervision snapshot: "value" is "${top}" with "status" "active"; expected a state that is running or backing off, or a status that has ended`,
-    );
-  }
-}
 
 /** A supervisor's rounds: it never has any (only a group restarts children together). */
 const NO_ROUNDS: Runtime['rounds'] = new Map();
