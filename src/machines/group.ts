@@ -158,6 +158,36 @@ export function createProcessGroup<
   return buildGroup(options as ProcessGroupOptions) as unknown as ProcessGroupMachine<TChildren>;
 }
 
+/** What a report changes in the context (`recordReport`). */
+function reported(event: AnyEventObject): Partial<GroupContext> {
+  const { events, counts } = event as unknown as {
+    events?: LifecycleEvent[];
+    counts?: ChildCounts;
+  };
+  if (!events || !counts) return {};
+  let lastError: ErrorSummary | undefined;
+  for (const lifecycle of events)
+    if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
+  return lastError ? { ...counts, lastError } : counts;
+}
+
+/**
+ * `running` and each of its states take a report alike (`recordReport`, `emitReport`, no
+ * target); no other state takes one. So the runtime takes one without a machine step.
+ */
+function applyReport(snapshot: unknown, report: AnyEventObject, self: AnyActorRef): unknown {
+  const before = snapshot as { value: unknown; context: GroupContext };
+  const value = before.value;
+  if (typeof value !== 'object' || value === null || !('running' in value)) return snapshot;
+  const context = { ...before.context };
+  Object.assign(context, reported(report));
+  emitReported(self, (report as unknown as { events?: LifecycleEvent[] }).events ?? []);
+  // A plain copy, then the field: the copy takes V8's fast path.
+  const next = { ...before };
+  next.context = context;
+  return next;
+}
+
 function buildGroup(options: ProcessGroupOptions) {
   const owner = 'createProcessGroup';
   if (!isOptionObject(options as unknown)) invalidOption(owner, 'options', options, 'an object');
@@ -215,6 +245,7 @@ function buildGroup(options: ProcessGroupOptions) {
     immediateBeforeYield: Number.POSITIVE_INFINITY,
     initial: ordered,
     watchChild: false,
+    applyReport,
   };
 
   /** Checks a `restartChildren` event's shape; returns the reason to refuse it, or null. */
@@ -308,17 +339,7 @@ function buildGroup(options: ProcessGroupOptions) {
       announceShutdown: emit({ type: 'shutdown.started' as const, ...names, childId: '*' }),
       emitReport: ({ event, self }) =>
         emitReported(self, (event as unknown as { events?: LifecycleEvent[] }).events ?? []),
-      recordReport: assign(({ event }) => {
-        const { events, counts } = event as unknown as {
-          events?: LifecycleEvent[];
-          counts?: ChildCounts;
-        };
-        if (!events || !counts) return {};
-        let lastError: ErrorSummary | undefined;
-        for (const lifecycle of events)
-          if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
-        return lastError ? { ...counts, lastError } : counts;
-      }),
+      recordReport: assign(({ event }) => reported(event)),
       refuse: enqueueActions(({ context, event, enqueue }) => {
         const e = event as AnyEventObject;
         const refusal: Refusal =
@@ -355,9 +376,11 @@ function buildGroup(options: ProcessGroupOptions) {
       recordFailure: assign(({ event }) => ({
         lastError: (event as AnyEventObject).error as ErrorSummary,
       })),
+      // The report the decision carries and the decision itself, in one assignment.
       recordDrained: assign(({ event }) => {
         const { stopped, forced } = event as unknown as { stopped: string[]; forced: string[] };
         return {
+          ...reported(event),
           stoppedIds: stopped,
           forcedIds: forced,
           stopReason: forced.length > 0 ? ('forced' as const) : ('shutdown' as const),
@@ -366,7 +389,10 @@ function buildGroup(options: ProcessGroupOptions) {
           backingOff: 0,
         };
       }),
-      markCompleted: assign({ stopReason: 'completed' as const }),
+      markCompleted: assign(({ event }) => ({
+        ...reported(event),
+        stopReason: 'completed' as const,
+      })),
       prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
         const failure = takeFailure(self);
         const e = event as AnyEventObject;
@@ -469,7 +495,7 @@ function buildGroup(options: ProcessGroupOptions) {
               [HOST_EMPTY]: {
                 guard: 'fromRuntime',
                 target: '#group-stopped',
-                actions: ['recordReport', 'emitReport', 'markCompleted'],
+                actions: ['emitReport', 'markCompleted'],
               },
             },
           },
@@ -483,7 +509,7 @@ function buildGroup(options: ProcessGroupOptions) {
               [HOST_DRAINED]: {
                 guard: 'fromRuntime',
                 target: '#group-stopped',
-                actions: ['recordReport', 'emitReport', 'recordDrained'],
+                actions: ['emitReport', 'recordDrained'],
               },
             },
           },

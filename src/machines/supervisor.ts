@@ -86,8 +86,42 @@ import type {
 
 const escalations = new WeakMap<AnyActorRef, SupervisorError>();
 
+/** What a report changes in the context (`recordReport`). */
+function reported(context: SupervisorContext, event: AnyEventObject): Partial<SupervisorContext> {
+  const { events, counts, child: view } = event as unknown as Partial<Report>;
+  if (!events || !counts) return {};
+  let lastError = context.lastError;
+  for (const lifecycle of events) {
+    if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
+  }
+  return {
+    failures: view ? view.failures : context.failures,
+    ready: view ? view.ready && view.status === 'running' : context.ready,
+    restarts: counts.restarts,
+    nextDelayMs: view ? view.delayMs : context.nextDelayMs,
+    pendingMessages: view ? view.pending : 0,
+    droppedMessages: counts.droppedMessages,
+    lastError,
+  };
+}
+
+/**
+ * Every state takes a report alike (`recordReport`, `emitReport`, no target), so the runtime
+ * takes one without a machine step: a new snapshot with the new context, the same emits.
+ */
+function applyReport(snapshot: unknown, report: AnyEventObject, self: AnyActorRef): unknown {
+  const before = snapshot as { context: SupervisorContext };
+  const context = { ...before.context };
+  Object.assign(context, reported(before.context, report));
+  emitReported(self, (report as unknown as Partial<Report>).events ?? []);
+  // A plain copy, then the field: the copy takes V8's fast path.
+  const next = { ...before };
+  next.context = context;
+  return next;
+}
+
 function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyActorLogic, unknown>) {
-  const config = supervisorConfig(child, options);
+  const config = { ...supervisorConfig(child, options), applyReport };
   const id = config.ownerId;
   const { maxRestarts } = config;
   /** The child's id, as the runtime named it. */
@@ -124,23 +158,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
     actions: {
       emitReport: ({ event, self }) =>
         emitReported(self, (event as unknown as Partial<Report>).events ?? []),
-      recordReport: assign(({ context, event }) => {
-        const { events, counts, child: view } = event as unknown as Partial<Report>;
-        if (!events || !counts) return {};
-        let lastError = context.lastError;
-        for (const lifecycle of events) {
-          if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
-        }
-        return {
-          failures: view ? view.failures : context.failures,
-          ready: view ? view.ready && view.status === 'running' : context.ready,
-          restarts: counts.restarts,
-          nextDelayMs: view ? view.delayMs : context.nextDelayMs,
-          pendingMessages: view ? view.pending : 0,
-          droppedMessages: counts.droppedMessages,
-          lastError,
-        };
-      }),
+      recordReport: assign(({ context, event }) => reported(context, event)),
       reemit: enqueueActions(relay.reemit),
       passUp: enqueueActions(relay.passUp),
       control: enqueueActions(relay.control),
@@ -169,20 +187,23 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
       forceDrain: ({ self }) =>
         command(self, { type: HOST_DRAIN, force: true, cause: 'forced-shutdown' }),
       recordWait: assign({ nextDelayMs: ({ event }) => (event as AnyEventObject).delayMs }),
-      recordDrained: assign(({ event }) => {
+      // The report the decision carries and the decision itself, in one assignment.
+      recordDrained: assign(({ context, event }) => {
         const { forced, output } = event as unknown as { forced: string[]; output: unknown };
-        return {
-          stopReason: forced.length > 0 ? ('forced' as const) : ('shutdown' as const),
-          forced,
-          childOutput: output,
-          pendingMessages: 0,
-        };
+        const changes = reported(context, event);
+        changes.stopReason = forced.length > 0 ? 'forced' : 'shutdown';
+        changes.forced = forced;
+        changes.childOutput = output;
+        changes.pendingMessages = 0;
+        return changes;
       }),
-      recordCompleted: assign(({ event }) => ({
-        stopReason: 'completed' as const,
-        childOutput: (event as AnyEventObject).output,
-        pendingMessages: 0,
-      })),
+      recordCompleted: assign(({ context, event }) => {
+        const changes = reported(context, event);
+        changes.stopReason = 'completed';
+        changes.childOutput = (event as AnyEventObject).output;
+        changes.pendingMessages = 0;
+        return changes;
+      }),
       prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
         const failure = takeFailure(self);
         const childId = childIdOf(self);
@@ -285,7 +306,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
               [HOST_EMPTY]: {
                 guard: 'fromRuntime',
                 target: '#supervisor-stopped',
-                actions: ['recordReport', 'emitReport', 'recordCompleted'],
+                actions: ['emitReport', 'recordCompleted'],
               },
             },
           },
@@ -301,7 +322,7 @@ function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyAct
               [HOST_DRAINED]: {
                 guard: 'fromRuntime',
                 target: '#supervisor-stopped',
-                actions: ['recordReport', 'emitReport', 'recordDrained'],
+                actions: ['emitReport', 'recordDrained'],
               },
             },
           },

@@ -43,8 +43,10 @@ export function stopSlot(rt: Runtime, slot: Slot, purpose: NonNullable<Slot['pur
   }
   setStatus(rt, slot, 'stopping');
   lifecycle(rt, { type: 'shutdown.started', supervisorId: rt.config.ownerId, childId: slot.id });
-  joinGrace(rt, slot);
+  // Asked first, then timed: a child that stops at once is done before its grace period's
+  // timer would be set (see grace.ts); what it sends back waits for this step to end.
   ref.send({ type: 'shutdown' });
+  joinGrace(rt, slot);
   return false;
 }
 

@@ -22,11 +22,23 @@ import { stopOrphans } from '../actors/orphans.js';
 import { YIELDED } from '../actors/yieldToEventLoop.js';
 import { guardListeners, isReal } from '../machines/harden.js';
 import { startDrain } from './drain.js';
-import { DONE_PREFIX, ERROR_PREFIX, HOST_EVENT_PREFIX, HOST_REJECTED } from './events.js';
+import {
+  DONE_PREFIX,
+  ERROR_PREFIX,
+  HOST_EVENT_PREFIX,
+  HOST_REJECTED,
+  HOST_REPORT,
+} from './events.js';
 import { handleCommand, handleOwn } from './handle.js';
 import { drop } from './messages.js';
-import { runOwners } from './owners.js';
-import { checkPersisted, persistRuntime, restoreRuntime } from './persist.js';
+import { runOwner } from './owners.js';
+import {
+  checkEnding,
+  checkPersisted,
+  isDraining,
+  persistRuntime,
+  restoreRuntime,
+} from './persist.js';
 import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
 import { beginDelivery, checkEmpty, endDelivery, flush, NOTHING } from './report.js';
 import { dropId, newSlot, startInitial, stopAll } from './runs.js';
@@ -124,6 +136,23 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
   const restore = target.restoreSnapshot.bind(machine);
   const exposeChild = config.mode === 'supervisor';
 
+  /**
+   * A supervisor's snapshot with the current run in `children` (a copy when that changed), so
+   * that a decision the machine takes sees no run that has ended (XState would stop it again).
+   */
+  const showRun = (rt: Runtime, snapshot: MachineSnapshot): MachineSnapshot => {
+    const slot = rt.slots.values().next().value;
+    const id = slot?.id ?? rt.self.id;
+    const ref = slot?.ref ?? undefined;
+    if (snapshot.children[id] === ref) return snapshot;
+    const children = { ...snapshot.children };
+    if (ref) children[id] = ref;
+    else delete children[id];
+    const copy = { ...snapshot };
+    copy.children = children;
+    return copy;
+  };
+
   /** The snapshot as the runtime has it: the current run in `children`, a new object if changed. */
   const attach = (rt: Runtime, before: unknown, after: unknown): unknown => {
     let next = after as MachineSnapshot;
@@ -147,8 +176,12 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     return next;
   };
 
-  /** Commands, decisions and reports, until the runtime and the machine are both quiet. */
-  const settle = (rt: Runtime, snapshot: unknown, scope: Scope): unknown => {
+  /**
+   * Commands, decisions and reports, until the runtime and the machine are both quiet. `fast`:
+   * reports go through `config.applyReport`, when the machine has one.
+   */
+  const settle = (rt: Runtime, snapshot: unknown, scope: Scope, fast: boolean): unknown => {
+    const applyReport = fast ? config.applyReport : undefined;
     let next = snapshot;
     for (let rounds = 0; ; rounds++) {
       if (rt.commands.length > 0) {
@@ -161,6 +194,11 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       const events = rt.toMachine;
       rt.toMachine = NOTHING;
       for (const event of events) {
+        if (applyReport && event.type === HOST_REPORT) {
+          next = applyReport(next, event, scope.self);
+          continue;
+        }
+        if (exposeChild) next = showRun(rt, next as MachineSnapshot);
         const outer = beginDelivery(event);
         try {
           next = transition(next, event, scope);
@@ -211,7 +249,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
           drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
         }
       }
-      return attach(rt, snapshot, settle(rt, next, scope));
+      return attach(rt, snapshot, settle(rt, next, scope, true));
     } catch (error) {
       // Failing: nothing this actor started may outlive it.
       teardown(rt, snapshot);
@@ -277,12 +315,21 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       throw error;
     }
     // The start's snapshot is not out yet: it shows the first run as it is.
-    const initial = snapshot as MachineSnapshot;
-    const attached = attach(rt, undefined, initial) as MachineSnapshot;
-    if (attached !== initial) initial.children = attached.children;
-    recordSnapshot(initial, rt);
-    // What the runtime decided during the start reaches the machine as its first step.
-    if (rt.toMachine.length > 0) post(self, { type: SETTLE });
+    const initial = attach(rt, undefined, snapshot) as MachineSnapshot;
+    if (rt.toMachine.length === 0) return;
+    // What the runtime reported during the start (the first `child.started`, a decision) the
+    // machine takes within the start: the actor's first snapshot is the settled one, and what
+    // the machine emits meanwhile is emitted when XState runs the start's deferred effects.
+    let settled: unknown;
+    try {
+      settled = settle(rt, initial, scope, false);
+    } catch (error) {
+      teardown(rt, snapshot);
+      throw error;
+    }
+    const attached = attach(rt, initial, settled) as MachineSnapshot;
+    if (attached === initial) return;
+    (self as unknown as { _snapshot: unknown })._snapshot = attached;
   };
 
   target.getPersistedSnapshot = function embeddedPersist(snapshot, options) {
@@ -317,34 +364,6 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
 
 const AFTER_PREFIX = 'xstate.after.';
 
-/** The top-level state of a machine snapshot's value. */
-function topState(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null) return Object.keys(value)[0];
-  return undefined;
-}
-
-/** A supervisor in `running.stopping`, or a group in `running.stopping` or `running.failing`. */
-function isDraining(snapshot: unknown): boolean {
-  const value = (snapshot as { value?: unknown }).value;
-  if (topState(value) !== 'running' || typeof value !== 'object' || value === null) return false;
-  const sub = (value as Record<string, unknown>).running;
-  return sub === 'stopping' || sub === 'failing';
-}
-
-/**
- * A persisted snapshot whose state has ended (`stopped`, `failed`) must not say it is still
- * active: restored so, it would wait forever for an end that already came.
- */
-function checkEnding(persisted: Record<string, unknown>): void {
-  const top = topState(persisted.value);
-  if ((top === 'stopped' || top === 'failed') && persisted.status === 'active') {
-    throw new TypeError(
-      `restoring a supervision snapshot: "value" is "${top}" with "status" "active"; expected a state that is running or backing off, or a status that has ended`,
-    );
-  }
-}
-
 /** A supervisor's rounds: it never has any (only a group restarts children together). */
 const NO_ROUNDS: Runtime['rounds'] = new Map();
 
@@ -367,11 +386,8 @@ function rejected(
  */
 function stopChildOrRun(this: Scope, child: AnyActorRef): void {
   const { self } = this;
-  if (runOwners.get(child) === self) stopActor(child);
+  if (runOwner(child) === self) stopActor(child);
   else if (child._parent !== self) {
     throw new Error(`Cannot stop child actor ${child.id} of ${self.id} because it is not a child`);
   } else (child as unknown as { _stop(): void })._stop();
 }
-
-/** Posted after a start whose decisions the machine has to take. */
-const SETTLE = `${HOST_EVENT_PREFIX}settle`;

@@ -22,6 +22,8 @@ interface Batch {
   id: string;
   event: AnyEventObject;
   open: Map<number, Batch> | null;
+  /** The timer is set (see {@link joinGrace}). */
+  scheduled: boolean;
 }
 
 /** Batches still open to newcomers, per system and grace period. */
@@ -100,14 +102,20 @@ export function joinGrace(rt: Runtime, slot: Slot): void {
       id,
       event: { type: GRACE_EXPIRED },
       open,
+      scheduled: false,
     };
-    // The timer's target: the root as the inspector sees it, whose mailbox is never used.
-    const target = new Proxy(created, timerTarget) as unknown as AnyActorRef;
-    system.scheduler.schedule(root, target, created.event, timeoutMs, id);
     open.set(timeoutMs, created);
     const batches = open;
+    // The timer is set when the burst is over (a microtask later: no time has passed, on a
+    // real clock or a simulated one), and only if somebody is still stopping: children that
+    // stop at once (an idle process, most graceful children) leave no timer to set and cancel.
     queueMicrotask(() => {
       if (batches.get(timeoutMs) === created) closeBatch(created);
+      if (created.members.size === 0) return;
+      // The timer's target: the root as the inspector sees it, whose mailbox is never used.
+      const target = new Proxy(created, timerTarget) as unknown as AnyActorRef;
+      system.scheduler.schedule(root, target, created.event, timeoutMs, id);
+      created.scheduled = true;
     });
     batch = created;
   }
@@ -133,6 +141,7 @@ export function leaveGrace(slot: Slot): void {
   batch.members.delete(member);
   if (batch.members.size === 0) {
     closeBatch(batch);
-    batch.root.system.scheduler.cancel(batch.root, batch.id);
+    if (batch.scheduled) batch.root.system.scheduler.cancel(batch.root, batch.id);
+    batch.scheduled = false;
   }
 }

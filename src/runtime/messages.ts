@@ -14,6 +14,15 @@ import type { DropReason, LifecycleEvent } from '../lifecycle.js';
 import { lifecycle } from './report.js';
 import type { Pending, Runtime, Slot } from './types.js';
 
+/**
+ * What a child has kept while nothing is: one object shared by every slot, frozen, replaced by
+ * a slot's own on the first message kept (an idle child costs no pending lists).
+ */
+export const NO_PENDING: Pending = Object.freeze({
+  reload: false,
+  messages: Object.freeze([]) as unknown as EventObject[],
+});
+
 /** Messages kept for a run, a reload counted once. */
 export const pendingSize = (pending: Pending): number =>
   pending.messages.length + (pending.reload ? 1 : 0);
@@ -58,6 +67,7 @@ export function drop(
 
 /** Keeps a message (or a reload) for the child's next run. */
 export function keep(rt: Runtime, slot: Slot, event: EventObject, front = false): void {
+  if (slot.pending === NO_PENDING) slot.pending = { reload: false, messages: [] };
   const { pending } = slot;
   if (event.type === 'reload') pending.reload = true;
   else if (front) pending.messages.unshift(event);
@@ -88,7 +98,7 @@ export function dropPending(rt: Runtime, slot: Slot, reason: DropReason): void {
   const count = pendingSize(slot.pending);
   if (count === 0) return;
   drop(rt, slot.id, reason, count, slot.pending.messages.at(-1)?.type ?? 'reload');
-  slot.pending = { reload: false, messages: [] };
+  slot.pending = NO_PENDING;
   slot.view.pending = 0;
   rt.dirty = true;
 }
@@ -98,7 +108,7 @@ export function deliverPending(rt: Runtime, slot: Slot): void {
   const ref = slot.ref;
   if (!ref || pendingSize(slot.pending) === 0) return;
   const { reload, messages } = slot.pending;
-  slot.pending = { reload: false, messages: [] };
+  slot.pending = NO_PENDING;
   slot.view.pending = 0;
   rt.dirty = true;
   if (reload) {

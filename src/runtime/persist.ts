@@ -204,3 +204,31 @@ export function checkPersisted(value: unknown): PersistedHost {
     draining: kept.draining,
   };
 }
+
+/** The top-level state of a machine snapshot's value. */
+function topState(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) return Object.keys(value)[0];
+  return undefined;
+}
+
+/** A supervisor in `running.stopping`, or a group in `running.stopping` or `running.failing`. */
+export function isDraining(snapshot: unknown): boolean {
+  const value = (snapshot as { value?: unknown }).value;
+  if (topState(value) !== 'running' || typeof value !== 'object' || value === null) return false;
+  const sub = (value as Record<string, unknown>).running;
+  return sub === 'stopping' || sub === 'failing';
+}
+
+/**
+ * A persisted snapshot whose state has ended (`stopped`, `failed`) must not say it is still
+ * active: restored so, it would wait forever for an end that already came.
+ */
+export function checkEnding(persisted: Record<string, unknown>): void {
+  const top = topState(persisted.value);
+  if ((top === 'stopped' || top === 'failed') && persisted.status === 'active') {
+    throw new TypeError(
+      `restoring a supervision snapshot: "value" is "${top}" with "status" "active"; expected a state that is running or backing off, or a status that has ended`,
+    );
+  }
+}

@@ -33,7 +33,23 @@ interface Recorded {
 }
 
 const byActor = new WeakMap<object, Runtime>();
-const bySnapshot = new WeakMap<object, Recorded>();
+
+/**
+ * Where a snapshot keeps what it showed: a property of its own that is not enumerable, so a
+ * copy (`{ ...snapshot }`, XState's clones, JSON) never carries it and equality ignores it. A
+ * weak map keyed by every snapshot would cost the garbage collector an entry per step.
+ */
+const RECORDED = Symbol('xstate-supervisor.recorded');
+
+/** What a snapshot of a supervisor or group recorded when it was made. */
+function recordedOf(snapshot: object): Recorded | undefined {
+  return Object.hasOwn(snapshot, RECORDED)
+    ? (snapshot as { [RECORDED]: Recorded })[RECORDED]
+    : undefined;
+}
+
+/** A group's snapshots all record the same: its runtime. */
+const groupRecords = new WeakMap<Runtime, Recorded>();
 
 /** Registers the runtime of an actor. */
 export function setRuntime(self: AnyActorRef, rt: Runtime): void {
@@ -42,15 +58,29 @@ export function setRuntime(self: AnyActorRef, rt: Runtime): void {
 
 /** The runtime of a supervisor or group, from its actor or one of its snapshots. */
 export function runtimeOf(owner: object): Runtime | undefined {
-  return byActor.get(owner) ?? bySnapshot.get(owner)?.rt;
+  return byActor.get(owner) ?? recordedOf(owner)?.rt;
 }
 
 /** Records what a new snapshot of a supervisor or group shows. */
 export function recordSnapshot(snapshot: object, rt: Runtime): void {
+  let recorded: Recorded | undefined;
   if (rt.config.mode === 'supervisor') {
     const ref = rt.slots.values().next().value?.ref ?? undefined;
-    bySnapshot.set(snapshot, { rt, ref, child: ref?.getSnapshot() });
-  } else bySnapshot.set(snapshot, { rt, ref: undefined, child: undefined });
+    recorded = { rt, ref, child: ref?.getSnapshot() };
+  } else {
+    recorded = groupRecords.get(rt);
+    if (!recorded) {
+      recorded = { rt, ref: undefined, child: undefined };
+      groupRecords.set(rt, recorded);
+    }
+    if (recordedOf(snapshot) === recorded) return;
+  }
+  Object.defineProperty(snapshot, RECORDED, {
+    value: recorded,
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
 }
 
 type SnapshotOf<T> = T extends { getSnapshot(): infer S } ? S : T;
@@ -101,7 +131,7 @@ export function childOf<T extends SupervisionOwner, K extends keyof GroupRefs<T>
 ): GroupRefs<T>[K] | undefined;
 export function childOf(owner: object, id?: string): AnyActorRef | undefined {
   const snapshot = isActor(owner) ? (owner.getSnapshot() as object) : owner;
-  const recorded = bySnapshot.get(snapshot);
+  const recorded = recordedOf(snapshot);
   const rt = recorded?.rt ?? byActor.get(owner);
   if (!rt) return undefined;
   if (id === undefined) {
@@ -132,7 +162,7 @@ export function childSnapshotOf<T extends SupervisionOwner, K extends keyof Grou
 ): SnapshotFrom<NonNullable<GroupRefs<T>[K]>> | undefined;
 export function childSnapshotOf(owner: object, id?: string): unknown {
   const snapshot = isActor(owner) ? (owner.getSnapshot() as object) : owner;
-  const recorded = bySnapshot.get(snapshot);
+  const recorded = recordedOf(snapshot);
   // The owner's current snapshot shows its child as it is now (nobody watching may have
   // left it unrenewed); an older one, as it was then.
   if (id === undefined && recorded && recorded.rt.self.getSnapshot() !== snapshot) {

@@ -32,7 +32,7 @@ import {
 } from './events.js';
 import { exited, healthy } from './exits.js';
 import { drop } from './messages.js';
-import { RELAY, runOwners } from './owners.js';
+import { RELAY, runOwner } from './owners.js';
 import { childReady } from './readiness.js';
 import { send } from './report.js';
 import { post } from './timers.js';
@@ -61,7 +61,7 @@ export function wantsEmitted(actor: AnyActorRef, type: string): boolean {
       ((listeners.get('*') as Set<unknown> | undefined)?.size ?? 0);
     // A run's owner listens to everything it emits, to emit it again: that one listener is
     // the owner's own listeners, one level up.
-    const owner = runOwners.get(current);
+    const owner = runOwner(current);
     if (heard > (owner ? 1 : 0)) return true;
     current = owner;
   }

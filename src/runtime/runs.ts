@@ -12,8 +12,7 @@ import { type AnyActorRef, createActor, type Snapshot } from 'xstate';
 import { stopActor } from '../actors/guard.js';
 import { ERROR_PREFIX, FROM_CHILD, STABLE, START_LATER } from './events.js';
 import { leaveGrace } from './grace.js';
-import { deliverPending, dropPending } from './messages.js';
-import { runOwners } from './owners.js';
+import { deliverPending, dropPending, NO_PENDING } from './messages.js';
 import { afterForget, afterStart, launch, runStarted } from './readiness.js';
 import { listenTo, relayOf } from './relay.js';
 import { lifecycle } from './report.js';
@@ -69,7 +68,7 @@ export function newSlot(rt: Runtime, spec: Slot['spec']): Slot {
     waitRestart: false,
     streak: 0,
     grace: null,
-    pending: { reload: false, messages: [] },
+    pending: NO_PENDING,
     listening: null,
     yielding: null,
     relay: null,
@@ -138,7 +137,6 @@ export function start(
     }
   }
   run ??= createActor(spec.logic, { id: slot.id, parent: relay, input });
-  runOwners.set(run, rt.self);
   slot.ref = run;
   slot.started = false;
   rt.changed = true;

@@ -73,6 +73,12 @@ export interface RuntimeConfig {
   initial: readonly ChildSpec[];
   /** Renew the owner's snapshot when its child's changes (a supervisor somebody observes). */
   watchChild: boolean;
+  /**
+   * Takes a report (`xstate.supervision.report`) the way the machine's own transition for it
+   * would (its context and emits, no change of state), without a machine step: set by a
+   * machine whose every state takes a report alike. Used after the actor's start.
+   */
+  applyReport?: (snapshot: unknown, report: AnyEventObject, self: AnyActorRef) => unknown;
 }
 
 /**
