@@ -21,19 +21,8 @@ import {
   setup,
 } from 'xstate';
 import { CHILD_DROPPED } from '../actors/ledger.js';
-import { isActorLogic } from '../actors/shutdownAware.js';
 import { type ErrorSummary, GroupError, summarizeError } from '../errors.js';
 import type { LifecycleEvent, RequestRefusedEvent } from '../lifecycle.js';
-import {
-  checkId,
-  checkKnownKeys,
-  checkOneOf,
-  describe,
-  invalidOption,
-  isOptionObject,
-  resolveRestartPolicy,
-} from '../policy/options.js';
-import { GROUP_STRATEGIES, SHUTDOWN_ORDERS } from '../policy/restart.js';
 import { command, embedRuntime, takeFailure } from '../runtime/embed.js';
 import {
   HEALTHY,
@@ -54,35 +43,15 @@ import {
 } from '../runtime/events.js';
 import type { GroupedChildren } from '../runtime/reach.js';
 import { isFromRuntime } from '../runtime/report.js';
-import type { ChildCounts, ChildSpec, RuntimeConfig } from '../runtime/types.js';
+import type { ChildCounts } from '../runtime/types.js';
 import { emitReported, escalationHop } from './harden.js';
 import { relay } from './relayActions.js';
-import { type ChildEmitted, MAX_PENDING_MESSAGES } from './supervisor.js';
+import type { ChildEmitted } from './supervisor.js';
 
 /** Internal event: the group fails with the error it gave up with. */
 export const GROUP_ESCALATE = 'xstate.group.escalate';
 /** Refusals kept in the group's context (the most recent ones). */
 export const MAX_REFUSALS_KEPT = 20;
-/** The control events a group's child may send up that the group handles itself. */
-const GROUP_CONTROLS: ReadonlySet<string> = new Set([
-  'shutdown',
-  'reload',
-  'add',
-  'remove',
-  'restartChildren',
-]);
-const GROUP_OPTION_KEYS = [
-  'id',
-  'children',
-  'startOrder',
-  'strategy',
-  'backoff',
-  'maxRestarts',
-  'resetAfterMs',
-  'shutdownTimeoutMs',
-  'shutdownOrder',
-  'random',
-] as const;
 
 export type {
   CheckedChildren,
@@ -98,7 +67,8 @@ export type {
   Refusal,
 } from './groupTypes.js';
 
-import { orderChildren, resolveChild } from './groupChildren.js';
+import { resolveChild } from './groupChildren.js';
+import { groupConfig, requestProblemOf } from './groupOptions.js';
 import type {
   GroupChild,
   GroupChildLogic,
@@ -189,97 +159,10 @@ function applyReport(snapshot: unknown, report: AnyEventObject, self: AnyActorRe
 }
 
 function buildGroup(options: ProcessGroupOptions) {
-  const owner = 'createProcessGroup';
-  if (!isOptionObject(options as unknown)) invalidOption(owner, 'options', options, 'an object');
-  checkKnownKeys(owner, 'options', options as Record<string, unknown>, GROUP_OPTION_KEYS);
-  const id = checkId(owner, 'id', options.id, 'group');
-  const strategy = checkOneOf(owner, 'strategy', options.strategy ?? 'fail-fast', GROUP_STRATEGIES);
-  const { backoff, maxRestarts, resetAfterMs, shutdownTimeoutMs, random } = resolveRestartPolicy(
-    owner,
-    options,
-  );
-  const shutdownOrder = checkOneOf(
-    owner,
-    'shutdownOrder',
-    options.shutdownOrder ?? 'parallel',
-    SHUTDOWN_ORDERS,
-  );
-  const given = options.children ?? [];
-  if (!Array.isArray(given)) invalidOption(owner, 'children', given, 'an array of children');
-  const specs: ChildSpec[] = [];
-  const seen = new Set<string>();
-  given.forEach((child, index) => {
-    const spec = resolveChild(owner, `children[${index}]`, child, index, shutdownTimeoutMs);
-    if (seen.has(spec.id)) {
-      invalidOption(
-        owner,
-        `children[${index}].id`,
-        spec.id,
-        'unique within the group (it is used twice)',
-      );
-    }
-    seen.add(spec.id);
-    specs.push(spec);
-  });
-  const startOrder = checkOneOf(owner, 'startOrder', options.startOrder ?? 'together', [
-    'together',
-    'sequential',
-  ] as const);
-  const ordered = orderChildren(
-    owner,
-    specs as (ChildSpec & { id: string })[],
-    startOrder === 'sequential',
-  );
-
-  const config: RuntimeConfig = {
-    ownerId: id,
-    mode: 'group',
-    strategy,
-    backoff,
-    maxRestarts,
-    resetAfterMs,
-    shutdownOrder,
-    random,
-    controls: GROUP_CONTROLS,
-    maxPending: MAX_PENDING_MESSAGES,
-    immediateBeforeYield: Number.POSITIVE_INFINITY,
-    initial: ordered,
-    watchChild: false,
-    applyReport,
-  };
-
-  /** Checks a `restartChildren` event's shape; returns the reason to refuse it, or null. */
-  const restartProblem = (event: AnyEventObject): string | null => {
-    const { ids, rolling } = event;
-    if (
-      ids !== undefined &&
-      (!Array.isArray(ids) || ids.some((one) => typeof one !== 'string' || one === ''))
-    ) {
-      return `"restartChildren" needs "ids" as an array of child ids (or none for all); got ${describe(ids)}`;
-    }
-    if (rolling !== undefined && typeof rolling !== 'boolean') {
-      return `"restartChildren" needs "rolling" as true or false; got ${describe(rolling)}`;
-    }
-    return null;
-  };
-
-  /** Checks an `add`, `remove` or `restartChildren` event; returns the reason to refuse it, or null. */
-  const requestProblem = (event: AnyEventObject): string | null => {
-    if (event.type === 'restartChildren') return restartProblem(event);
-    if (event.type === 'remove') {
-      return typeof event.id === 'string' && event.id !== ''
-        ? null
-        : `"remove" needs an "id" that is a non-empty string; got ${describe(event.id)}`;
-    }
-    try {
-      resolveChild('add', 'child', event.child, 0, shutdownTimeoutMs);
-      if (isActorLogic(event.child))
-        return '"add" needs { id, logic }; got bare actor logic without an id';
-      return null;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  };
+  const { config, shutdownTimeoutMs } = groupConfig(options, applyReport);
+  const id = config.ownerId;
+  const { maxRestarts } = config;
+  const requestProblem = (event: AnyEventObject) => requestProblemOf(event, shutdownTimeoutMs);
 
   const names = { supervisorId: id };
 
