@@ -3,12 +3,11 @@
  * instance gets, the systemd units they make, and a real `xsup` whose `/readyz` and
  * `xsup status --json` wait for a port that opens late.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, type TestContext, test } from 'vitest';
+import { describe, expect, type TestContext, test } from 'vitest';
 import { parseFormation, planInstances } from '../../src/cli/formation.js';
 import { type CliIo, main, runEntries } from '../../src/cli/main.js';
 import { parseProcfile } from '../../src/cli/procfile.js';
@@ -16,26 +15,13 @@ import { parseReady, readyChecks } from '../../src/cli/readiness.js';
 import { type SystemdExport, systemdUnits } from '../../src/cli/systemd.js';
 import { UsageError } from '../../src/cli/usage.js';
 import { waitGone } from '../fixtures/processes.js';
-import { quote, Xsup, xsupOnce } from '../support/xsup.js';
+import { quote, tempProjects, Xsup, xsupOnce } from '../support/xsup.js';
 
 const READY_SCRIPT = fileURLToPath(new URL('../fixtures/ready.mjs', import.meta.url));
 const ready = (...args: string[]) =>
   [quote(process.execPath), quote(READY_SCRIPT), ...args.map(quote)].join(' ');
 
-let root: string;
-let dirs = 0;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'xsup-ready-'));
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
-
-async function project(files: Record<string, string>): Promise<string> {
-  dirs += 1;
-  const dir = join(root, `p${dirs}`);
-  await mkdir(dir);
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-  return dir;
-}
+const project = tempProjects('xsup-ready-');
 
 function collect(): CliIo & { out: () => string; err: () => string } {
   let out = '';

@@ -1,30 +1,9 @@
-/**
- * End-to-end tests of what `xsup start` gives its processes: env files, `PORT`s, a formation,
- * and timestamps on its lines. Real `xsup`, real processes, a temporary directory per test,
- * every pid gone at the end.
- */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, type TestContext, test } from 'vitest';
+import { describe, type TestContext, test } from 'vitest';
 import { waitGone } from '../fixtures/processes.js';
-import { worker, Xsup, xsupOnce } from '../support/xsup.js';
+import { tempProjects, worker, Xsup, xsupOnce } from '../support/xsup.js';
 
-let root: string;
-let dirs = 0;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'xsup-start-'));
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
-
-async function project(files: Record<string, string>): Promise<string> {
-  dirs += 1;
-  const dir = join(root, `p${dirs}`);
-  await mkdir(dir);
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-  return dir;
-}
+const project = tempProjects('xsup-start-');
 
 function start(
   context: TestContext,

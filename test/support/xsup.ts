@@ -5,7 +5,11 @@
  * process it reported (`pid=N` in the fixtures' lines).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { killAll } from '../fixtures/processes.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -173,4 +177,24 @@ export async function xsupOnce(
   } finally {
     run.cleanup();
   }
+}
+
+/**
+ * A maker of project directories for one test file: each call writes `files` into a new
+ * directory under one temporary root, made before the file's tests and removed after them.
+ */
+export function tempProjects(prefix: string): (files: Record<string, string>) => Promise<string> {
+  let root: string;
+  let dirs = 0;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+  return async (files) => {
+    dirs += 1;
+    const dir = join(root, `p${dirs}`);
+    await mkdir(dir);
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+    return dir;
+  };
 }
