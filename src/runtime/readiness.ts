@@ -40,10 +40,6 @@ export function setReady(rt: Runtime, slot: Slot, ready: boolean): void {
   if (slot.view.ready === ready) return;
   slot.view.ready = ready;
   rt.counts.ready += ready ? 1 : -1;
-  if (!ready) {
-    cancel(rt, slot.readyTimer);
-    slot.readyTimer = null;
-  }
 }
 
 /** The current run said it is ready. */

@@ -13,7 +13,7 @@ import { stopActor } from '../actors/guard.js';
 import { ERROR_PREFIX, FROM_CHILD, STABLE, START_LATER } from './events.js';
 import { leaveGrace } from './grace.js';
 import { deliverPending, dropPending, NO_PENDING } from './messages.js';
-import { afterForget, afterStart, launch, runStarted } from './readiness.js';
+import { afterForget, afterStart, launch, runStarted, setReady } from './readiness.js';
 import { listenTo, relayOf } from './relay.js';
 import { lifecycle } from './report.js';
 import { cancel, post, schedule } from './timers.js';
@@ -26,11 +26,8 @@ const MAX_NESTED_STARTS = 64;
 
 /** Moves a child to another status, keeping the counts. */
 export function setStatus(rt: Runtime, slot: Slot, status: ChildStatus): void {
-  if (status !== 'running' && slot.view.ready) {
-    // Only a running child counts as ready.
-    slot.view.ready = false;
-    rt.counts.ready--;
-  }
+  // Only a running child counts as ready.
+  if (status !== 'running') setReady(rt, slot, false);
   rt.counts[slot.view.status]--;
   rt.counts[status]++;
   slot.view.status = status;
@@ -189,10 +186,7 @@ export function detach(rt: Runtime, slot: Slot): void {
   slot.stable = null;
   cancel(rt, slot.readyTimer);
   slot.readyTimer = null;
-  if (slot.view.ready) {
-    slot.view.ready = false;
-    rt.counts.ready--;
-  }
+  setReady(rt, slot, false);
 }
 
 /**
