@@ -177,11 +177,12 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
   };
 
   /**
-   * Commands, decisions and reports, until the runtime and the machine are both quiet. `fast`:
-   * reports go through `config.applyReport`, when the machine has one.
+   * Commands, decisions and reports, until the runtime and the machine are both quiet. Reports
+   * go through `config.applyReport`, when the machine has one: no machine step for them, also
+   * within the start.
    */
-  const settle = (rt: Runtime, snapshot: unknown, scope: Scope, fast: boolean): unknown => {
-    const applyReport = fast ? config.applyReport : undefined;
+  const settle = (rt: Runtime, snapshot: unknown, scope: Scope): unknown => {
+    const applyReport = config.applyReport;
     let next = snapshot;
     for (let rounds = 0; ; rounds++) {
       if (rt.commands.length > 0) {
@@ -249,7 +250,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
           drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
         }
       }
-      return attach(rt, snapshot, settle(rt, next, scope, true));
+      return attach(rt, snapshot, settle(rt, next, scope));
     } catch (error) {
       // Failing: nothing this actor started may outlive it.
       teardown(rt, snapshot);
@@ -322,7 +323,7 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     // the machine emits meanwhile is emitted when XState runs the start's deferred effects.
     let settled: unknown;
     try {
-      settled = settle(rt, initial, scope, false);
+      settled = settle(rt, initial, scope);
     } catch (error) {
       teardown(rt, snapshot);
       throw error;
