@@ -138,6 +138,8 @@ interface Listened {
  */
 class RunListener {
   private posted = false;
+  /** The run's snapshot at its last step. */
+  private seen: unknown;
   /** The run's listeners of `'*'` this listener is in, or what `on('*')` returned. */
   private readonly emitting: Set<unknown> | { unsubscribe(): void };
   private readonly observed: { unsubscribe(): void } | null;
@@ -149,6 +151,7 @@ class RunListener {
     private readonly run: AnyActorRef,
   ) {
     this.emitted = relayEmitted.bind(this);
+    this.seen = run.getSnapshot();
     const { observers, eventListeners } = run as unknown as Listened;
     if (observers instanceof Set && eventListeners instanceof Map) {
       let all = eventListeners.get('*') as Set<unknown> | undefined;
@@ -171,7 +174,16 @@ class RunListener {
     post(this.rt.self, { type: EMITTED, slot: this.slot, run: this.run, event });
   }
 
-  next(): void {
+  /**
+   * The run took a step. XState tells observers of every step, also of one that left the
+   * snapshot as it was (a `fromProcess` asked to shut down): only a new snapshot is a change.
+   * A run's last snapshot (done, failed) is not shown either: its end, which follows at once,
+   * changes the owner's snapshot anyway.
+   */
+  next(snapshot: { status?: string } | undefined): void {
+    if (snapshot === this.seen) return;
+    this.seen = snapshot;
+    if (snapshot?.status !== 'active') return;
     if (this.posted || !this.rt.config.watchChild || !wantsSnapshots(this.rt.self)) return;
     this.posted = true;
     post(this.rt.self, { type: CHILD_SNAPSHOT, slot: this.slot, run: this.run, listener: this });

@@ -42,8 +42,11 @@ function watched(logic: Parameters<typeof createActor>[0]) {
 describe('the layer’s own events are recognised by identity', () => {
   it('drops and counts a harvested report, its prototype and a Proxy that answers every symbol', async () => {
     const probe = processProbe();
-    const { actor, harvested, errors } = watched(createSupervisor(probe.logic, { id: 's' }));
+    const { actor, clock, harvested, errors } = watched(createSupervisor(probe.logic, { id: 's' }));
     await settle();
+    // A failure and its restart: the decision is a machine step, its report in the inspection.
+    probe.last.fail(new Error('boom'));
+    await advance(clock, 60_000);
     expect(harvested.length).toBeGreaterThan(0);
     const before = actor.getSnapshot().context;
     const report = harvested[0]!;

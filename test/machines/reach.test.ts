@@ -134,6 +134,19 @@ describe('watching the supervised child', () => {
     actor.stop();
   });
 
+  it('keeps the supervisor’s snapshot for a step that left the child’s as it was', () => {
+    const actor = createActor(supervised, { input: { start: 0 } }).start();
+    const snapshots: object[] = [];
+    actor.subscribe((snapshot) => snapshots.push(snapshot));
+    const child = childOf(actor)!;
+    // An event the child has no transition for: XState tells its observers, nothing changed.
+    (child as AnyActorRef).send({ type: 'unknown' });
+    expect(snapshots).toEqual([]);
+    child.send({ type: 'inc' });
+    expect(snapshots).toHaveLength(1);
+    actor.stop();
+  });
+
   it('lets an object-returning selector see each change (what useSelector compares)', () => {
     const actor = createActor(supervised, { input: { start: 0 } }).start();
     const selected: unknown[] = [];
