@@ -128,16 +128,26 @@ export function createProcessGroup<
   return buildGroup(options as ProcessGroupOptions) as unknown as ProcessGroupMachine<TChildren>;
 }
 
+/** The lifecycle events and counts a report (or a decision) carries. */
+interface Report {
+  events?: LifecycleEvent[];
+  counts?: ChildCounts;
+}
+
+/** The error of the last `child.failed` among `events`, if any. */
+function lastErrorIn(events: readonly LifecycleEvent[] | undefined): ErrorSummary | undefined {
+  let lastError: ErrorSummary | undefined;
+  for (const lifecycle of events ?? []) {
+    if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
+  }
+  return lastError;
+}
+
 /** What a report changes in the context (`recordReport`). */
 function reported(event: AnyEventObject): Partial<GroupContext> {
-  const { events, counts } = event as unknown as {
-    events?: LifecycleEvent[];
-    counts?: ChildCounts;
-  };
+  const { events, counts } = event as unknown as Report;
   if (!events || !counts) return {};
-  let lastError: ErrorSummary | undefined;
-  for (const lifecycle of events)
-    if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
+  const lastError = lastErrorIn(events);
   return lastError ? { ...counts, lastError } : counts;
 }
 
@@ -260,22 +270,31 @@ function buildGroup(options: ProcessGroupOptions) {
         lastError: (event as AnyEventObject).error as ErrorSummary,
       })),
       // The report the decision carries and the decision itself, in one assignment.
-      recordDrained: assign(({ event }) => {
-        const { stopped, forced } = event as unknown as { stopped: string[]; forced: string[] };
+      recordDrained: assign(({ context, event }) => {
+        const e = event as unknown as Report & { stopped: string[]; forced: string[] };
+        // One literal of a fixed shape: adding fields to a copy of the counts costs V8 a
+        // change of the object's layout per field.
+        const counts = e.counts ?? context;
         return {
-          ...reported(event),
-          stoppedIds: stopped,
-          forcedIds: forced,
-          stopReason: forced.length > 0 ? ('forced' as const) : ('shutdown' as const),
           running: 0,
           stopping: 0,
           backingOff: 0,
+          waiting: counts.waiting,
+          ready: counts.ready,
+          restarts: counts.restarts,
+          failures: counts.failures,
+          droppedMessages: counts.droppedMessages,
+          lastError: (e.counts && lastErrorIn(e.events)) ?? context.lastError,
+          stoppedIds: e.stopped,
+          forcedIds: e.forced,
+          stopReason: e.forced.length > 0 ? ('forced' as const) : ('shutdown' as const),
         };
       }),
-      markCompleted: assign(({ event }) => ({
-        ...reported(event),
-        stopReason: 'completed' as const,
-      })),
+      markCompleted: assign(({ event }) => {
+        const next: Partial<GroupContext> = { ...reported(event) };
+        next.stopReason = 'completed';
+        return next;
+      }),
       prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
         const failure = takeFailure(self);
         const e = event as AnyEventObject;
