@@ -5,9 +5,10 @@
  * Shutdown latency: from `shutdown` sent until the group is done with every child stopped in
  * time, the median of several runs. Start and shutdown at 10,000 and 100,000 children, and the
  * heap per child, come from `runGroupScale` (bench/group-scale.ts). Baselines: for one child,
- * one minimal raw XState machine invoking an idle promise, sent `shutdown` the same way (the
- * group's fixed cost against XState's own: an `AbortController` alone takes about 10 µs, too
- * close to nothing to divide by); for 1,000 and 10,000 children, that many
+ * one minimal raw XState machine invoking an idle promise, sent `shutdown` the same way, in
+ * alternation with the group (the group's fixed cost against XState's own: an
+ * `AbortController` alone takes about 10 µs, too close to nothing to divide by); for 1,000
+ * and 10,000 children, that many
  * `AbortController`s, each with a promise that resolves on abort, aborted in a loop and
  * awaited with `Promise.all`.
  */
@@ -46,6 +47,18 @@ async function baseline(count: number, reps: number): Promise<number> {
   return median(times);
 }
 
+/** One start and shutdown of an actor of `machine`: ms from `shutdown` sent until it is done. */
+async function shutdownOnce(machine: AnyStateMachine): Promise<number> {
+  const actor = createActor(machine);
+  const done = new Promise<void>((resolve) => actor.subscribe({ complete: () => resolve() }));
+  actor.start();
+  await turn();
+  const start = now();
+  actor.send({ type: 'shutdown' });
+  await done;
+  return now() - start;
+}
+
 /**
  * An actor of `machine` started and shut down `reps` times (after one warm-up run): the median
  * time from `shutdown` sent until it is done. Measured here rather than with `runGroupScale`,
@@ -54,26 +67,43 @@ async function baseline(count: number, reps: number): Promise<number> {
  */
 async function shutdownMedian(machine: AnyStateMachine, reps: number): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i <= reps; i++) {
-    const actor = createActor(machine);
-    const done = new Promise<void>((resolve) => actor.subscribe({ complete: () => resolve() }));
-    actor.start();
-    await turn();
-    const start = now();
-    actor.send({ type: 'shutdown' });
-    await done;
-    if (i > 0) times.push(now() - start);
-  }
+  await shutdownOnce(machine);
+  for (let i = 0; i < reps; i++) times.push(await shutdownOnce(machine));
   return median(times);
+}
+
+/**
+ * Both machines' median shutdown, measured in alternation (`ours`, then `raw`, `reps` times,
+ * after one warm-up each): a pause of the machine, a collection or a neighbour's load falls on
+ * both alike, not on whichever ran second.
+ */
+async function pairedShutdownMedians(
+  ours: AnyStateMachine,
+  raw: AnyStateMachine,
+  reps: number,
+): Promise<{ ours: number; raw: number }> {
+  const oursTimes: number[] = [];
+  const rawTimes: number[] = [];
+  await shutdownOnce(ours);
+  await shutdownOnce(raw);
+  for (let i = 0; i < reps; i++) {
+    oursTimes.push(await shutdownOnce(ours));
+    rawTimes.push(await shutdownOnce(raw));
+  }
+  return { ours: median(oursTimes), raw: median(rawTimes) };
+}
+
+/** A group of `count` idle children. */
+function groupOf(count: number): AnyStateMachine {
+  return createProcessGroup({
+    id: 'latency',
+    children: Array.from({ length: count }, (_, i) => ({ id: `idle-${i}`, logic: idle })),
+  });
 }
 
 /** A group of `count` idle children, started and shut down `reps` times: median shutdown. */
 function groupShutdown(count: number, reps: number): Promise<number> {
-  const machine = createProcessGroup({
-    id: 'latency',
-    children: Array.from({ length: count }, (_, i) => ({ id: `idle-${i}`, logic: idle })),
-  });
-  return shutdownMedian(machine, reps);
+  return shutdownMedian(groupOf(count), reps);
 }
 
 /** The median figures of repeated runs of one size. */
@@ -97,9 +127,9 @@ export async function runGroup({ quick, log }: BenchOptions): Promise<Row[]> {
 
   // One child: against one raw XState machine shut down the same way.
   const oneReps = quick ? 200 : 1_000;
-  await shutdownMedian(rawIdle, 100);
-  const one = await groupShutdown(1, oneReps);
-  const raw = await shutdownMedian(rawIdle, oneReps);
+  const group = groupOf(1);
+  await pairedShutdownMedians(group, rawIdle, 100);
+  const { ours: one, raw } = await pairedShutdownMedians(group, rawIdle, oneReps);
   log(`${SCENARIO}: 1: group ${one.toFixed(3)} ms, raw machine ${raw.toFixed(3)} ms`);
   rows.push(
     {
