@@ -175,6 +175,7 @@ class Runtime {
   dropped = 0;
 
   undelivered(): EventObject[] {
+    if (!this.pendingReloads?.length && !this.pendingMessages?.length) return [];
     return [...(this.pendingReloads?.slice(0, 1) ?? []), ...(this.pendingMessages ?? [])];
   }
 }
