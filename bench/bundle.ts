@@ -55,6 +55,8 @@ export interface BundleMeasure {
   share: number;
   /** The library's own modules' bytes in the minified bundle (esbuild's count). */
   libraryMinified: number;
+  /** Each of the library's modules in the minified bundle, with its bytes (esbuild's count). */
+  libraryModules: Record<string, number>;
 }
 
 async function bundle(contents: string): Promise<{ code: string; metafile: Metafile }> {
@@ -144,6 +146,12 @@ export async function measureBundle(): Promise<BundleMeasure> {
     xstateImports,
     share: oursMeasure.gzipped - baselineMeasure.gzipped,
     libraryMinified: modules.reduce((sum, [, { bytesInOutput }]) => sum + bytesInOutput, 0),
+    libraryModules: Object.fromEntries(
+      modules.map(([path, { bytesInOutput }]) => [
+        relative(ROOT, resolve(ROOT, path)),
+        bytesInOutput,
+      ]),
+    ),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   resolveRestartPolicy,
 } from '../policy/options.js';
 import { GROUP_STRATEGIES, SHUTDOWN_ORDERS } from '../policy/restart.js';
+import { GROUP_RUNTIME } from '../runtime/groupRuntime.js';
 import type { ChildSpec, RuntimeConfig } from '../runtime/types.js';
 import { orderChildren, resolveChild } from './groupChildren.js';
 import type { ProcessGroupOptions } from './groupTypes.js';
@@ -112,6 +113,7 @@ export function groupConfig(
     initial: ordered,
     watchChild: false,
     applyReport,
+    group: GROUP_RUNTIME,
   };
   return { config, shutdownTimeoutMs };
 }

@@ -4,19 +4,17 @@
  * A child that handles `shutdown` is sent it and given its grace period (shared timers, see
  * `grace.ts`), then stopped by force; any other child is stopped at once. A drain stops every
  * child, in parallel or in reverse start order, and reports who stopped in time and who was
- * forced (with the paths a nested supervisor or group forced below it). Children stopped for a
- * restart round wait for their round; a removed child is let go.
+ * forced (with the paths a nested supervisor or group forced below it). What becomes of a
+ * group's child stopped for a restart round, a removal or a replacement is the group's part
+ * (`groupRuntime.ts`).
  */
 import { stopActor } from '../actors/guard.js';
 import { summarizeError } from '../errors.js';
 import { HOST_DRAINED } from './events.js';
-import { leaveRound, scheduleRound } from './exits.js';
 import { joinGrace, leaveGrace } from './grace.js';
 import { takeBack } from './messages.js';
-import { cancelReplacing, replaced } from './replace.js';
-import { checkEmpty, lifecycle, send } from './report.js';
+import { lifecycle, send } from './report.js';
 import { detach, forget, setStatus } from './runs.js';
-import { cancel } from './timers.js';
 import type { Runtime, Slot } from './types.js';
 
 /** The forced paths a supervisor's or group's output lists. */
@@ -89,19 +87,7 @@ export function stoppedSlot(
     if (output !== undefined) rt.lastOutput = output;
     forget(rt, slot);
     continueDrain(rt);
-  } else if (purpose === 'remove' || (purpose === 'restart' && slot.spec.restart === 'temporary')) {
-    // A temporary child stopped for a sibling's round is dropped, never restarted (as OTP).
-    leaveRound(rt, slot, true);
-    forget(rt, slot);
-    checkEmpty(rt);
-  } else if (purpose === 'replace') {
-    replaced(rt, slot);
-  } else if (purpose === 'restart' && slot.round) {
-    setStatus(rt, slot, 'backingOff');
-    const round = slot.round;
-    round.pending--;
-    if (round.pending === 0) scheduleRound(rt, round);
-  }
+  } else rt.config.group?.stopped(rt, slot, purpose);
 }
 
 /** A child stopped at once during a drain. */
@@ -116,12 +102,10 @@ export function startDrain(rt: Runtime, force: false | 'grace-period' | 'forced-
   if (rt.finished) return;
   if (!rt.draining) {
     rt.draining = true;
-    cancelReplacing(rt);
+    rt.config.group?.drainStarts(rt);
     rt.stopQueue = [];
     rt.stopped = [];
     rt.forced = [];
-    for (const round of rt.rounds.values()) cancel(rt, round.timer);
-    rt.rounds.clear();
     const running: Slot[] = [];
     for (const slot of [...rt.slots.values()]) {
       if (slot.view.status === 'backingOff' || slot.view.status === 'waiting') {

@@ -5,20 +5,20 @@
  * window). A supervisor's restart that has to wait is shown by its machine (`backingOff`,
  * through XState's delays); a zero delay restarts at once, with one turn of the event loop
  * after every `immediateBeforeYield` of them. A group's restart stops the children the
- * strategy names and starts them again together after the delay (a round). A health signal
- * or a stable run resets the failure count.
+ * strategy names and starts them again together after the delay (a round, see `rounds.ts`). A
+ * health signal or a stable run resets the failure count.
  */
 import { onNextTurn } from '../actors/yieldToEventLoop.js';
 import { summarizeError } from '../errors.js';
 import { backoffDelay } from '../policy/backoff.js';
-import { countRestart, decideExit, restartRound, type WindowTimer } from '../policy/restart.js';
-import { continueDrain, drained, stopSlot } from './drain.js';
-import { HOST_WAIT, RESTART_DUE, WINDOW_CLOSED, WINDOW_EXPIRED, YIELD_DONE } from './events.js';
+import { countRestart, decideExit, type WindowTimer } from '../policy/restart.js';
+import { continueDrain, drained } from './drain.js';
+import { HOST_WAIT, WINDOW_CLOSED, WINDOW_EXPIRED, YIELD_DONE } from './events.js';
 import { takeBack } from './messages.js';
 import { checkEmpty, fail, lifecycle, send } from './report.js';
 import { detach, forget, setStatus, start } from './runs.js';
 import { cancel, post, schedule } from './timers.js';
-import type { Round, Runtime, Slot } from './types.js';
+import type { Runtime, Slot } from './types.js';
 
 /** Schedules the timers the restart window asks for. */
 export function windowTimers(rt: Runtime, timers: readonly WindowTimer[]): void {
@@ -26,24 +26,6 @@ export function windowTimers(rt: Runtime, timers: readonly WindowTimer[]): void 
     const type = timer.kind === 'expire' ? WINDOW_EXPIRED : WINDOW_CLOSED;
     schedule(rt, { type, bucket: timer.bucket }, timer.delayMs);
   }
-}
-
-/** A round's restart is due after its delay. */
-export function scheduleRound(rt: Runtime, round: Round): void {
-  round.timer = schedule(rt, { type: RESTART_DUE, round }, round.delayMs);
-}
-
-/** A child leaves its restart round (removed, or dropped as temporary). */
-export function leaveRound(rt: Runtime, slot: Slot, wasStopping: boolean): void {
-  const round = slot.round;
-  if (!round) return;
-  slot.round = null;
-  round.slots = round.slots.filter((s) => s !== slot);
-  if (wasStopping) round.pending--;
-  if (round.slots.length === 0) {
-    cancel(rt, round.timer);
-    rt.rounds.delete(round.id);
-  } else if (wasStopping && round.pending === 0) scheduleRound(rt, round);
 }
 
 /** The child said it is healthy: its failure count and backoff start over. */
@@ -145,7 +127,7 @@ export function exited(rt: Runtime, slot: Slot, failed: boolean, result: unknown
     failures: slot.view.failures,
   });
   if (mode === 'supervisor') restartAlone(rt, slot, delayMs);
-  else restartWithRound(rt, slot, delayMs);
+  else config.group!.restart(rt, slot, delayMs);
 }
 
 /** A supervisor's child restarts: at once, after one turn of the event loop, or after a wait. */
@@ -165,37 +147,4 @@ function restartAlone(rt: Runtime, slot: Slot, delayMs: number): void {
   }
   slot.streak = 0;
   send(rt, { type: HOST_WAIT, delayMs });
-}
-
-/** A group's child restarts with the children its strategy names, after the delay. */
-function restartWithRound(rt: Runtime, slot: Slot, delayMs: number): void {
-  const ids = restartRound(
-    rt.config.strategy,
-    (function* () {
-      for (const other of rt.slots.values()) {
-        yield {
-          id: other.id,
-          running: other.round === null && other.view.status === 'running',
-          restart: other.spec.restart,
-        };
-      }
-    })(),
-    slot.id,
-  );
-  const round: Round = { id: `r${++rt.timerSeq}`, slots: [], pending: 0, delayMs, timer: null };
-  rt.rounds.set(round.id, round);
-  for (const id of ids) {
-    const member = rt.slots.get(id);
-    if (!member) continue;
-    round.slots.push(member);
-    member.round = round;
-    if (member === slot) continue;
-    if (!stopSlot(rt, member, 'restart')) round.pending++;
-    else if (member.spec.restart === 'temporary') {
-      leaveRound(rt, member, false);
-      lifecycle(rt, { type: 'child.stopped', supervisorId: rt.config.ownerId, childId: member.id });
-      forget(rt, member);
-    } else setStatus(rt, member, 'backingOff');
-  }
-  if (round.pending === 0) scheduleRound(rt, round);
 }

@@ -1,36 +1,31 @@
 /**
  * The runtime's event handling: its own posted events (a child's, a timer's) and its machine's
- * commands (start, deliver, drain, add, remove, rejected).
+ * commands (start, deliver, drain, rejected). A group's own commands (add, remove,
+ * restartChildren) and round timers go to the group's part (`groupRuntime.ts`).
  */
 import type { AnyEventObject, EventObject } from 'xstate';
 import { stopActor } from '../actors/guard.js';
 import { closeBucket, expireRestarts, type WindowBucket } from '../policy/restart.js';
-import { startDrain, stoppedSlot, stopSlot } from './drain.js';
+import { startDrain, stoppedSlot } from './drain.js';
 import {
   GRACE_EXPIRED,
-  HOST_ADD,
   HOST_DELIVER,
   HOST_DRAIN,
   HOST_REJECTED,
-  HOST_REMOVE,
-  HOST_RESTART,
   HOST_START,
   READY_TIMEOUT,
-  RESTART_DUE,
   STABLE,
   START_LATER,
   WINDOW_CLOSED,
   WINDOW_EXPIRED,
   YIELD_DONE,
 } from './events.js';
-import { leaveRound } from './exits.js';
 import { deliverTo, drop } from './messages.js';
 import { launch, readyTimedOut } from './readiness.js';
 import { handleRunEvent } from './relay.js';
-import { restartChildren } from './replace.js';
-import { checkEmpty, lifecycle, refuse } from './report.js';
-import { dropId, forget, newSlot, start } from './runs.js';
-import type { ChildSpec, GraceMember, Round, Runtime, Slot } from './types.js';
+import { lifecycle } from './report.js';
+import { dropId, start } from './runs.js';
+import type { GraceMember, Runtime, Slot } from './types.js';
 
 /** A timer or another event the runtime posted to itself. */
 export function handleOwn(rt: Runtime, event: AnyEventObject): void {
@@ -48,16 +43,6 @@ export function handleOwn(rt: Runtime, event: AnyEventObject): void {
       if (rt.slots.get(slot.id) !== slot || slot.ref || rt.draining || rt.finished) return;
       rt.counts.running--;
       launch(rt, slot, false);
-      return;
-    }
-    case RESTART_DUE: {
-      const round = event.round as Round;
-      if (rt.rounds.get(round.id) !== round) return;
-      rt.rounds.delete(round.id);
-      if (rt.draining || rt.failed) return;
-      for (const slot of round.slots) {
-        if (rt.slots.get(slot.id) === slot && slot.round === round) launch(rt, slot, true);
-      }
       return;
     }
     case GRACE_EXPIRED: {
@@ -92,32 +77,9 @@ export function handleOwn(rt: Runtime, event: AnyEventObject): void {
       return;
     }
     default:
-      // A report of a refused event (from the mailbox guard), or nothing to do.
+      // A report of a refused event (from the mailbox guard), a group's own event, or nothing
+      // to do.
       handleCommand(rt, event);
-  }
-}
-
-function remove(rt: Runtime, id: unknown) {
-  const slot = typeof id === 'string' ? rt.slots.get(id) : undefined;
-  if (!slot) return refuse(rt, 'remove', id, `no child with id "${String(id)}"`);
-  if (rt.draining || rt.failed || rt.finished) {
-    return refuse(rt, 'remove', id, 'the group is shutting down');
-  }
-  if (slot.view.status === 'stopping') {
-    slot.purpose = 'remove';
-    return;
-  }
-  if (slot.view.status === 'backingOff' || slot.view.status === 'waiting') {
-    leaveRound(rt, slot, false);
-    forget(rt, slot);
-    lifecycle(rt, { type: 'child.stopped', supervisorId: rt.config.ownerId, childId: slot.id });
-    checkEmpty(rt);
-    return;
-  }
-  if (stopSlot(rt, slot, 'remove')) {
-    lifecycle(rt, { type: 'child.stopped', supervisorId: rt.config.ownerId, childId: slot.id });
-    forget(rt, slot);
-    checkEmpty(rt);
   }
 }
 
@@ -152,36 +114,12 @@ export function handleCommand(rt: Runtime, event: AnyEventObject) {
     case HOST_DRAIN:
       startDrain(rt, event.force === true ? (event.cause ?? 'forced-shutdown') : false);
       return;
-    case HOST_ADD: {
-      const spec = event.spec as ChildSpec & { id: string };
-      if (rt.draining || rt.failed || rt.finished) {
-        return refuse(rt, 'add', spec.id, 'the group is shutting down');
-      }
-      if (rt.slots.has(spec.id)) {
-        return refuse(rt, 'add', spec.id, `a child with id "${spec.id}" already exists`);
-      }
-      const unknown = spec.dependsOn.find((dep) => !rt.slots.has(dep));
-      if (unknown !== undefined) {
-        const known = [...rt.slots.keys()].join(', ') || 'none';
-        return refuse(
-          rt,
-          'add',
-          spec.id,
-          `dependsOn names "${unknown}", which is not a child of the group; its children: ${known}`,
-        );
-      }
-      const slot = newSlot(rt, spec);
-      rt.slots.set(slot.id, slot);
-      launch(rt, slot, false);
-      return;
-    }
-    case HOST_REMOVE:
-      return remove(rt, event.id);
-    case HOST_RESTART:
-      return restartChildren(rt, event.ids, event.rolling === true);
     case HOST_DELIVER:
       return deliver(rt, event.event as EventObject);
     case HOST_REJECTED:
       return drop(rt, event.childId ?? dropId(rt), event.reason, 1, event.eventType);
+    default:
+      // A group's own command, or a round's timer.
+      rt.config.group?.handle(rt, event);
   }
 }

@@ -14,12 +14,11 @@ import type { EventObject } from 'xstate';
 import { describe } from '../policy/options.js';
 import { continueDrain } from './drain.js';
 import { HOST_WAIT, WINDOW_EXPIRED } from './events.js';
-import { scheduleRound } from './exits.js';
 import { pendingSize } from './messages.js';
 import { send } from './report.js';
 import { childIdFor, newSlot, start } from './runs.js';
 import { schedule } from './timers.js';
-import type { ChildView, PersistedChild, PersistedHost, Round, Runtime, Slot } from './types.js';
+import type { ChildView, PersistedChild, PersistedHost, Runtime, Slot } from './types.js';
 
 /**
  * What a runtime keeps when its owner is persisted: plain data.
@@ -98,18 +97,7 @@ export function restoreRuntime(rt: Runtime, kept: PersistedHost): void {
   }
   if (waiting.length === 0) return;
   if (rt.config.mode === 'supervisor') send(rt, { type: HOST_WAIT, delayMs: 0 });
-  else {
-    const round: Round = {
-      id: `r${++rt.timerSeq}`,
-      slots: waiting,
-      pending: 0,
-      delayMs: 0,
-      timer: null,
-    };
-    for (const slot of waiting) slot.round = round;
-    rt.rounds.set(round.id, round);
-    scheduleRound(rt, round);
-  }
+  else rt.config.group!.restore(rt, waiting);
 }
 
 const STATUSES = new Set(['running', 'stopping', 'backingOff', 'waiting']);

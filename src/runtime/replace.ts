@@ -11,9 +11,9 @@
  * `restart.finished`, `cancelled: true`).
  */
 import { stopSlot } from './drain.js';
-import { launch } from './readiness.js';
 import { lifecycle, refuse } from './report.js';
 import { setStatus } from './runs.js';
+import { launchInOrder } from './startOrder.js';
 import type { Runtime, Slot } from './types.js';
 
 /** Starts a restart of the children `ids` (all of them when absent), as the machine asked. */
@@ -119,5 +119,5 @@ export function replaced(rt: Runtime, slot: Slot): void {
   slot.purpose = null;
   setStatus(rt, slot, 'backingOff');
   slot.view.delayMs = 0;
-  launch(rt, slot, true);
+  launchInOrder(rt, slot, true);
 }

@@ -13,7 +13,7 @@ import { stopActor } from '../actors/guard.js';
 import { ERROR_PREFIX, FROM_CHILD, STABLE, START_LATER } from './events.js';
 import { leaveGrace } from './grace.js';
 import { deliverPending, dropPending, NO_PENDING } from './messages.js';
-import { afterForget, afterStart, launch, runStarted, setReady } from './readiness.js';
+import { afterStart, launch, runStarted, setReady } from './readiness.js';
 import { listenTo, relayOf } from './relay.js';
 import { lifecycle } from './report.js';
 import { cancel, post, schedule } from './timers.js';
@@ -206,7 +206,7 @@ export function forget(
   detach(rt, slot);
   leaveGrace(slot);
   dropPending(rt, slot, reason);
-  if (release) afterForget(rt, slot);
+  if (release) rt.config.group?.afterForget(rt, slot);
 }
 
 /** Stops every run at once, without reports (the owner stops or fails). */

@@ -7,7 +7,9 @@
  * up), `runs.ts` (starting and stopping runs), `timers.ts` (the scheduler, by identity),
  * `grace.ts` (shared grace periods), `drain.ts` (shutting down), `exits.ts` (a child that
  * ended on its own), `report.ts` (what the machine hears), `persist.ts` (persistence) and
- * `handle.ts` (the runtime's own events and the machine's commands).
+ * `handle.ts` (the runtime's own events and the machine's commands). What only a group does
+ * (`groupRuntime.ts`: restart rounds, start order, restarts on request, `add` and `remove`)
+ * is reached through its config.
  */
 import type { AnyActorLogic, AnyActorRef, AnyEventObject, EventObject } from 'xstate';
 import type { LifecycleEvent } from '../lifecycle.js';
@@ -79,6 +81,32 @@ export interface RuntimeConfig {
    * machine whose every state takes a report alike. Used after the actor's start.
    */
   applyReport?: (snapshot: unknown, report: AnyEventObject, self: AnyActorRef) => unknown;
+  /** What only a group does (mode `'group'`): see {@link GroupRuntime}. */
+  group?: GroupRuntime;
+}
+
+/**
+ * What only a group's runtime does, which the shared runtime reaches through its config: a
+ * supervisor's config has none of it, so a bundle with supervisors alone leaves it out (see
+ * `groupRuntime.ts`).
+ */
+export interface GroupRuntime {
+  /** Starts a child's run, or makes it wait for the children it depends on. */
+  launch(rt: Runtime, slot: Slot, isRestart: boolean): void;
+  /** A child became ready: whoever waited for it may start, a requested restart goes on. */
+  becameReady(rt: Runtime, slot: Slot): void;
+  /** A child left the group: it holds nobody back any more, and is not waited for. */
+  afterForget(rt: Runtime, slot: Slot): void;
+  /** A child restarts with the children its strategy names, after `delayMs` (a round). */
+  restart(rt: Runtime, slot: Slot, delayMs: number): void;
+  /** Children restored waiting to restart: they restart together, at once. */
+  restore(rt: Runtime, waiting: Slot[]): void;
+  /** A child stopped for a round, a removal or a replacement (`purpose`) has stopped. */
+  stopped(rt: Runtime, slot: Slot, purpose: Slot['purpose']): void;
+  /** A drain starts: a requested restart ends, rounds are cancelled. */
+  drainStarts(rt: Runtime): void;
+  /** The group's own commands (`add`, `remove`, `restartChildren`) and round timers. */
+  handle(rt: Runtime, event: AnyEventObject): void;
 }
 
 /**

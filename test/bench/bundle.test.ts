@@ -38,4 +38,14 @@ describe('bench/bundle.ts', () => {
     expect(ours.gzipped).toBeGreaterThan(baseline.gzipped);
     expect(share).toBe(ours.gzipped - baseline.gzipped);
   });
+
+  it('leaves out what only a group does: its machine and its part of the runtime', async () => {
+    const { libraryModules } = await measureBundle();
+    expect(libraryModules['src/machines/supervisor.ts']).toBeGreaterThan(0);
+    expect(libraryModules['src/runtime/embed.ts']).toBeGreaterThan(0);
+    const groupOnly = Object.keys(libraryModules).filter((path) =>
+      /^src\/(machines\/group|runtime\/(groupRuntime|rounds|startOrder|replace)\.ts)/.test(path),
+    );
+    expect(groupOnly).toEqual([]);
+  });
 });
