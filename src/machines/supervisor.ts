@@ -12,53 +12,32 @@
  * while the child drains after `shutdown`, and `stopped`. Giving up (restart limit, an error not
  * worth a restart, a failed temporary child) fails the supervisor through XState's own error
  * channel, which is how supervisors nest.
+ *
+ * Here: the machine's states. Its guards and actions are in `supervisorSetup.ts`, what it
+ * makes of its runtime's reports in `supervisorReport.ts`, its options in
+ * `supervisorOptions.ts` and its types in `supervisorTypes.ts`.
  */
-import {
-  type AnyActorLogic,
-  type AnyActorRef,
-  type AnyEventObject,
-  assign,
-  type EventFromLogic,
-  emit,
-  enqueueActions,
-  type OutputFrom,
-  type StateMachine,
-  setup,
-} from 'xstate';
+import type { AnyActorLogic, EventFromLogic, OutputFrom, StateMachine } from 'xstate';
 import { CHILD_DROPPED } from '../actors/ledger.js';
-import { YIELDED, yieldToEventLoop } from '../actors/yieldToEventLoop.js';
-import { SupervisorError, type SupervisorFailureReason, summarizeError } from '../errors.js';
+import { YIELDED } from '../actors/yieldToEventLoop.js';
+import { SupervisorError } from '../errors.js';
 import type { LifecycleEvent } from '../lifecycle.js';
-import { command, embedRuntime, takeFailure } from '../runtime/embed.js';
+import { embedRuntime } from '../runtime/embed.js';
 import {
   HEALTHY,
   HOST_CONTROL,
-  HOST_DELIVER,
-  HOST_DRAIN,
   HOST_DRAINED,
   HOST_EMIT,
   HOST_EMPTY,
   HOST_FAILED,
   HOST_REPORT,
-  HOST_START,
   HOST_UP,
   HOST_WAIT,
   READY,
 } from '../runtime/events.js';
 import type { SupervisedChildren } from '../runtime/reach.js';
-import { runtimeOf } from '../runtime/reach.js';
-import { isFromRuntime } from '../runtime/report.js';
-import { dropId } from '../runtime/runs.js';
-import type { ChildCounts, ChildView } from '../runtime/types.js';
-import { emitReported, escalationHop } from './harden.js';
-import { relay } from './relayActions.js';
-
-/** A runtime's report, as the machine reads it. */
-interface Report {
-  events: LifecycleEvent[];
-  counts: ChildCounts;
-  child?: ChildView;
-}
+import { applyReport } from './supervisorReport.js';
+import { supervisorSetup } from './supervisorSetup.js';
 
 export {
   type ChildEmitted,
@@ -78,195 +57,16 @@ export {
 import { supervisorConfig } from './supervisorOptions.js';
 import type {
   ChildEmitted,
-  SupervisorContext,
   SupervisorEvent,
   SupervisorOptions,
   SupervisorOutput,
 } from './supervisorTypes.js';
 
-const escalations = new WeakMap<AnyActorRef, SupervisorError>();
-
-/** What a report changes in the context (`recordReport`). */
-function reported(context: SupervisorContext, event: AnyEventObject): Partial<SupervisorContext> {
-  const { events, counts, child: view } = event as unknown as Partial<Report>;
-  if (!events || !counts) return {};
-  let lastError = context.lastError;
-  for (const lifecycle of events) {
-    if (lifecycle.type === 'child.failed') lastError = lifecycle.error;
-  }
-  return {
-    failures: view ? view.failures : context.failures,
-    ready: view ? view.ready && view.status === 'running' : context.ready,
-    restarts: counts.restarts,
-    nextDelayMs: view ? view.delayMs : context.nextDelayMs,
-    pendingMessages: view ? view.pending : 0,
-    droppedMessages: counts.droppedMessages,
-    lastError,
-  };
-}
-
-/**
- * What the end of the supervisor changes in the context: the report the decision carries and
- * the end itself, as one literal of a fixed shape (adding fields one by one to a report's
- * changes costs V8 a change of the object's layout per field).
- */
-function ended(
-  context: SupervisorContext,
-  event: AnyEventObject,
-  stopReason: NonNullable<SupervisorContext['stopReason']>,
-  forced: string[],
-  childOutput: unknown,
-): Partial<SupervisorContext> {
-  const changes = reported(context, event);
-  const now = changes.restarts === undefined ? context : (changes as SupervisorContext);
-  return {
-    failures: now.failures,
-    ready: now.ready,
-    restarts: now.restarts,
-    nextDelayMs: now.nextDelayMs,
-    pendingMessages: 0,
-    droppedMessages: now.droppedMessages,
-    lastError: now.lastError,
-    stopReason,
-    forced,
-    childOutput,
-  };
-}
-
-/**
- * Every state takes a report alike (`recordReport`, `emitReport`, no target), so the runtime
- * takes one without a machine step: a new snapshot with the new context, the same emits.
- */
-function applyReport(snapshot: unknown, report: AnyEventObject, self: AnyActorRef): unknown {
-  const before = snapshot as { context: SupervisorContext };
-  const context = { ...before.context };
-  Object.assign(context, reported(before.context, report));
-  emitReported(self, (report as unknown as Partial<Report>).events ?? []);
-  // A plain copy, then the field: the copy takes V8's fast path.
-  const next = { ...before };
-  next.context = context;
-  return next;
-}
-
 function buildSupervisor(child: AnyActorLogic, options: SupervisorOptions<AnyActorLogic, unknown>) {
   const config = { ...supervisorConfig(child, options), applyReport };
   const id = config.ownerId;
-  const { maxRestarts } = config;
-  /** The child's id, as the runtime named it. */
-  const childIdOf = (self: AnyActorRef) => dropId(runtimeOf(self)!);
 
-  const machine = setup({
-    types: {
-      context: {} as SupervisorContext,
-      events: {} as AnyEventObject,
-      children: {} as {
-        escalation: 'escalationHop';
-        yield: 'yieldToEventLoop';
-      },
-      input: {} as unknown,
-      output: {} as SupervisorOutput,
-      emitted: {} as LifecycleEvent,
-    },
-    actors: { yieldToEventLoop, escalationHop },
-    delays: {
-      backoff: ({ context }) => context.nextDelayMs,
-    },
-    guards: {
-      fromRuntime: ({ event }) => isFromRuntime(event),
-      yields: ({ event }) => isFromRuntime(event) && event.delayMs === 0,
-      isForced: ({ event }) => event.type === 'shutdown' && event.force === true,
-      isCustomMessage: ({ event }) =>
-        !event.type.startsWith('xstate.') &&
-        event.type !== 'shutdown' &&
-        event.type !== 'reload' &&
-        event.type !== HEALTHY &&
-        event.type !== READY &&
-        event.type !== CHILD_DROPPED,
-    },
-    actions: {
-      emitReport: ({ event, self }) =>
-        emitReported(self, (event as unknown as Partial<Report>).events ?? []),
-      recordReport: assign(({ context, event }) => reported(context, event)),
-      reemit: enqueueActions(relay.reemit),
-      passUp: enqueueActions(relay.passUp),
-      control: enqueueActions(relay.control),
-      reject: enqueueActions(relay.reject),
-      deliver: ({ event, self }) => command(self, { type: HOST_DELIVER, event }),
-      // Leaving backingOff: the machine announces the restart, and its runtime starts the child.
-      announceRestart: emit(({ context, self }) => ({
-        type: 'child.started' as const,
-        supervisorId: id,
-        childId: childIdOf(self),
-        restarts: context.restarts + 1,
-      })),
-      // The runtime starts the child in this step without a report of its own: a child that
-      // does not signal readiness is ready once started, one that does is not yet.
-      countRestart: assign({
-        restarts: ({ context }) => context.restarts + 1,
-        ready: !config.initial[0]!.signalsReady,
-      }),
-      startChild: ({ self }) => command(self, { type: HOST_START }),
-      drain: ({ event, self }) =>
-        command(self, {
-          type: HOST_DRAIN,
-          force: event.type === 'shutdown' && event.force === true,
-          cause: 'forced-shutdown',
-        }),
-      forceDrain: ({ self }) =>
-        command(self, { type: HOST_DRAIN, force: true, cause: 'forced-shutdown' }),
-      recordWait: assign({ nextDelayMs: ({ event }) => (event as AnyEventObject).delayMs }),
-      // The report the decision carries and the decision itself, in one assignment.
-      recordDrained: assign(({ context, event }) => {
-        const { forced, output } = event as unknown as { forced: string[]; output: unknown };
-        return ended(context, event, forced.length > 0 ? 'forced' : 'shutdown', forced, output);
-      }),
-      recordCompleted: assign(({ context, event }) =>
-        ended(context, event, 'completed', context.forced, (event as AnyEventObject).output),
-      ),
-      prepareEscalation: enqueueActions(({ context, event, self, enqueue }) => {
-        const failure = takeFailure(self);
-        const childId = childIdOf(self);
-        const reason: SupervisorFailureReason =
-          failure && failure.reason !== 'child-failed' ? failure.reason : 'not-restartable';
-        const cause = failure ? failure.error : (event as AnyEventObject).error;
-        const lastError = failure ? summarizeError(failure.error) : context.lastError;
-        const failures = failure?.failures ?? context.failures;
-        const what =
-          reason === 'max-restarts'
-            ? `more than ${maxRestarts?.count} restarts within ${maxRestarts?.withinMs} ms`
-            : reason === 'temporary'
-              ? 'a temporary child failed and is not restarted'
-              : 'the error is not worth a restart (shouldRestart returned false)';
-        const detail = lastError ? `: ${lastError.name}: ${lastError.message}` : '';
-        escalations.set(
-          self,
-          new SupervisorError(
-            `supervisor "${id}" gave up on child "${childId}" (${what})${detail}`,
-            {
-              reason,
-              supervisorId: id,
-              failures,
-              restarts: context.restarts,
-              cause,
-            },
-          ),
-        );
-        enqueue.emit({
-          type: 'supervisor.gaveUp',
-          supervisorId: id,
-          childId,
-          reason,
-          error: lastError,
-        });
-        enqueue.assign({ failures, lastError });
-      }),
-      escalate: ({ self }) => {
-        const error = escalations.get(self);
-        escalations.delete(self);
-        throw error ?? new Error(`supervisor "${id}" gave up`);
-      },
-    },
-  }).createMachine({
+  const machine = supervisorSetup(config).createMachine({
     id,
     initial: 'running',
     context: ({ input }) => ({
