@@ -19,15 +19,21 @@ interface Batch {
   timeoutMs: number;
   members: Set<GraceMember>;
   root: AnyActorRef;
+  system: object;
   id: string;
   event: AnyEventObject;
-  open: Map<number, Batch> | null;
-  /** The timer is set (see {@link joinGrace}). */
+  /** Still open to newcomers: the burst it was made in is not over. */
+  open: boolean;
+  /** The timer is set (see {@link closeBurst}). */
   scheduled: boolean;
 }
 
-/** Batches still open to newcomers, per system and grace period. */
-const openBatches = new WeakMap<object, Map<number, Batch>>();
+/**
+ * The batches of the current burst, open to newcomers, by system; `null` between bursts. A
+ * burst ends a microtask after its first batch (no time has passed then, on a real clock or a
+ * simulated one), so this holds nothing for long and needs no weak references.
+ */
+let burst: Map<object, Batch[]> | null = null;
 let batchSeq = 0;
 
 /** The root actor of the system `actor` belongs to. */
@@ -70,8 +76,37 @@ const timerTarget: ProxyHandler<Batch> = {
 };
 
 function closeBatch(batch: Batch): void {
-  if (batch.open && batch.open.get(batch.timeoutMs) === batch) batch.open.delete(batch.timeoutMs);
-  batch.open = null;
+  if (!batch.open) return;
+  batch.open = false;
+  const batches = burst?.get(batch.system);
+  const at = batches?.indexOf(batch) ?? -1;
+  if (at >= 0) batches!.splice(at, 1);
+}
+
+/**
+ * The end of a burst: its batches close, and the timer of each is set, only if somebody is
+ * still stopping: children that stop at once (an idle process, most graceful children) leave
+ * no timer to set and cancel.
+ */
+function closeBurst(): void {
+  const batches = burst;
+  burst = null;
+  for (const open of batches?.values() ?? []) {
+    for (const batch of open) {
+      batch.open = false;
+      if (batch.members.size === 0) continue;
+      // The timer's target: the root as the inspector sees it, whose mailbox is never used.
+      const target = new Proxy(batch, timerTarget) as unknown as AnyActorRef;
+      batch.root.system.scheduler.schedule(
+        batch.root,
+        target,
+        batch.event,
+        batch.timeoutMs,
+        batch.id,
+      );
+      batch.scheduled = true;
+    }
+  }
 }
 
 /**
@@ -86,38 +121,28 @@ function closeBatch(batch: Batch): void {
 export function joinGrace(rt: Runtime, slot: Slot): void {
   const { system } = rt.self;
   const timeoutMs = slot.spec.shutdownTimeoutMs;
-  let open = openBatches.get(system);
-  if (!open) {
-    open = new Map();
-    openBatches.set(system, open);
+  if (!burst) {
+    burst = new Map();
+    queueMicrotask(closeBurst);
   }
-  let batch = open.get(timeoutMs);
+  let open = burst.get(system);
+  if (!open) {
+    open = [];
+    burst.set(system, open);
+  }
+  let batch = open.find((candidate) => candidate.timeoutMs === timeoutMs);
   if (!batch) {
-    const root = rootOf(rt.self);
-    const id = `xstate.supervision.grace.${++batchSeq}`;
-    const created: Batch = {
+    batch = {
       timeoutMs,
       members: new Set(),
-      root,
-      id,
+      root: rootOf(rt.self),
+      system,
+      id: `xstate.supervision.grace.${++batchSeq}`,
       event: { type: GRACE_EXPIRED },
-      open,
+      open: true,
       scheduled: false,
     };
-    open.set(timeoutMs, created);
-    const batches = open;
-    // The timer is set when the burst is over (a microtask later: no time has passed, on a
-    // real clock or a simulated one), and only if somebody is still stopping: children that
-    // stop at once (an idle process, most graceful children) leave no timer to set and cancel.
-    queueMicrotask(() => {
-      if (batches.get(timeoutMs) === created) closeBatch(created);
-      if (created.members.size === 0) return;
-      // The timer's target: the root as the inspector sees it, whose mailbox is never used.
-      const target = new Proxy(created, timerTarget) as unknown as AnyActorRef;
-      system.scheduler.schedule(root, target, created.event, timeoutMs, id);
-      created.scheduled = true;
-    });
-    batch = created;
+    open.push(batch);
   }
   const member: GraceMember = { rt, slot, batch };
   batch.members.add(member);
