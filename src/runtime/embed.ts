@@ -33,17 +33,17 @@ import { handleCommand, handleOwn } from './handle.js';
 import { drop } from './messages.js';
 import { runOwner } from './owners.js';
 import {
-  checkEnding,
-  checkPersisted,
   isDraining,
-  persistRuntime,
+  persistWithRuntime,
   restoreRuntime,
+  restoreWithRuntime,
+  takeRestoring,
 } from './persist.js';
 import { recordSnapshot, runtimeOf, setRuntime } from './reach.js';
 import { beginDelivery, checkEmpty, endDelivery, flush, NOTHING } from './report.js';
 import { dropId, newSlot, startInitial, stopAll } from './runs.js';
 import { post, takeOwn } from './timers.js';
-import { type PersistedHost, type Runtime, type RuntimeConfig, zeroCounts } from './types.js';
+import { type Runtime, type RuntimeConfig, zeroCounts } from './types.js';
 
 interface MachineSnapshot {
   status: string;
@@ -58,12 +58,6 @@ interface Scope {
   defer: (fn: () => void) => void;
   emit: (event: EventObject) => void;
 }
-
-/** Persisted runtimes of restored snapshots, until their actor starts. */
-const restoring = new WeakMap<object, PersistedHost>();
-
-/** The key of a runtime's part in a persisted snapshot. */
-const PERSISTED_KEY = 'supervision';
 
 /**
  * Queues a command for the runtime of `self`, carried out right after the machine's step.
@@ -122,25 +116,59 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
   machine: TMachine,
   config: RuntimeConfig,
 ): TMachine {
-  const target = machine as unknown as {
-    transition: Transition;
-    start?: (snapshot: unknown, scope: Scope) => void;
-    provide: (implementations: unknown) => AnyStateMachine;
-    getPersistedSnapshot: (snapshot: unknown, options?: unknown) => unknown;
-    restoreSnapshot: (snapshot: unknown, scope: unknown) => unknown;
-  };
-  const transition = target.transition.bind(machine);
-  const machineStart = target.start?.bind(machine);
+  const target = machine as unknown as MachineLogic;
+  const embedding = new Embedding(target, config);
   const provide = target.provide.bind(machine);
   const persist = target.getPersistedSnapshot.bind(machine);
   const restore = target.restoreSnapshot.bind(machine);
-  const exposeChild = config.mode === 'supervisor';
+  target.transition = function embeddedTransition(snapshot, event, scope) {
+    return embedding.step(snapshot, event as AnyEventObject, scope);
+  };
+  target.start = function embeddedStart(snapshot, scope) {
+    embedding.start(snapshot, scope);
+  };
+  target.getPersistedSnapshot = function embeddedPersist(snapshot, options) {
+    return persistWithRuntime(snapshot, options, persist, embedding.exposeChild);
+  };
+  target.restoreSnapshot = function embeddedRestore(persisted, scope) {
+    return restoreWithRuntime(persisted, scope, restore);
+  };
+  target.provide = function embeddedProvide(implementations) {
+    return embedRuntime(provide(implementations), config);
+  };
+  return machine;
+}
+
+/** The parts of a machine's logic the embedding replaces. */
+interface MachineLogic {
+  transition: Transition;
+  start?: (snapshot: unknown, scope: Scope) => void;
+  provide: (implementations: unknown) => AnyStateMachine;
+  getPersistedSnapshot: (snapshot: unknown, options?: unknown) => unknown;
+  restoreSnapshot: (snapshot: unknown, scope: unknown) => unknown;
+}
+
+/** One machine with a runtime embedded: its steps and its start. */
+class Embedding {
+  private readonly transition: Transition;
+  private readonly machineStart: ((snapshot: unknown, scope: Scope) => void) | undefined;
+  /** A supervisor shows its current run in `snapshot.children`; a group does not. */
+  readonly exposeChild: boolean;
+
+  constructor(
+    machine: MachineLogic,
+    private readonly config: RuntimeConfig,
+  ) {
+    this.transition = machine.transition.bind(machine);
+    this.machineStart = machine.start?.bind(machine);
+    this.exposeChild = config.mode === 'supervisor';
+  }
 
   /**
    * A supervisor's snapshot with the current run in `children` (a copy when that changed), so
    * that a decision the machine takes sees no run that has ended (XState would stop it again).
    */
-  const showRun = (rt: Runtime, snapshot: MachineSnapshot): MachineSnapshot => {
+  private showRun(rt: Runtime, snapshot: MachineSnapshot): MachineSnapshot {
     const slot = rt.slots.values().next().value;
     const id = slot?.id ?? rt.self.id;
     const ref = slot?.ref ?? undefined;
@@ -151,12 +179,12 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     const copy = { ...snapshot };
     copy.children = children;
     return copy;
-  };
+  }
 
   /** The snapshot as the runtime has it: the current run in `children`, a new object if changed. */
-  const attach = (rt: Runtime, before: unknown, after: unknown): unknown => {
+  private attach(rt: Runtime, before: unknown, after: unknown): unknown {
     let next = after as MachineSnapshot;
-    if (exposeChild) {
+    if (this.exposeChild) {
       const slot = rt.slots.values().next().value;
       const id = slot?.id ?? rt.self.id;
       const ref = slot?.ref ?? undefined;
@@ -174,15 +202,15 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
     if (next !== before || rt.changed) recordSnapshot(next, rt);
     rt.changed = false;
     return next;
-  };
+  }
 
   /**
    * Commands, decisions and reports, until the runtime and the machine are both quiet. Reports
    * go through `config.applyReport`, when the machine has one: no machine step for them, also
    * within the start.
    */
-  const settle = (rt: Runtime, snapshot: unknown, scope: Scope): unknown => {
-    const applyReport = config.applyReport;
+  private settle(rt: Runtime, snapshot: unknown, scope: Scope): unknown {
+    const applyReport = this.config.applyReport;
     let next = snapshot;
     for (let rounds = 0; ; rounds++) {
       if (rt.commands.length > 0) {
@@ -199,10 +227,10 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
           next = applyReport(next, event, scope.self);
           continue;
         }
-        if (exposeChild) next = showRun(rt, next as MachineSnapshot);
+        if (this.exposeChild) next = this.showRun(rt, next as MachineSnapshot);
         const outer = beginDelivery(event);
         try {
-          next = transition(next, event, scope);
+          next = this.transition(next, event, scope);
         } finally {
           endDelivery(outer);
         }
@@ -211,95 +239,57 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       if ((next as MachineSnapshot).status !== 'active' || rounds > 10_000) break;
     }
     return next;
-  };
+  }
 
-  /** Stops everything the actor started: its children's runs and the machine's own children. */
-  const teardown = (rt: Runtime | undefined, snapshot: unknown) => {
-    if (rt && !rt.closed) stopAll(rt);
-    const children = (snapshot as Partial<MachineSnapshot> | undefined)?.children;
-    for (const child of Object.values(children ?? {})) {
-      if (!child) continue;
-      stopOrphans(child);
-      if (child.getSnapshot()?.status === 'active') stopActor(child);
-    }
-  };
-
-  target.transition = function embeddedTransition(snapshot, event, scope) {
+  /** One XState step of the actor (see the module comment). */
+  step(snapshot: unknown, e: AnyEventObject, scope: Scope): unknown {
     const self = scope.self;
     const rt = runtimeOf(self);
-    const e = event as AnyEventObject;
-    if (!rt || rt.closed) return transition(snapshot, e, scope);
+    if (!rt || rt.closed) return this.transition(snapshot, e, scope);
     try {
       if (e.type === 'xstate.stop') {
         stopAll(rt);
-        return transition(attach(rt, snapshot, snapshot), e, scope);
+        return this.transition(this.attach(rt, snapshot, snapshot), e, scope);
       }
       let next = snapshot;
       if (takeOwn(self, e)) {
         // The machine's own event-loop yield; anything else is the runtime's.
-        if (e.type === YIELDED) next = transition(next, e, scope);
+        if (e.type === YIELDED) next = this.transition(next, e, scope);
         else handleOwn(rt, e);
       } else if (e.type.startsWith(HOST_EVENT_PREFIX) || namesAChild(rt, e.type)) {
         drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
       } else if (e.type.startsWith('xstate.') && !isReal(e, snapshot as never, self)) {
         drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
       } else {
-        next = transition(next, e, scope);
+        next = this.transition(next, e, scope);
         // A delayed event that moved nothing was no timer of this state: a look-alike.
         if (next === snapshot && e.type.startsWith(AFTER_PREFIX)) {
           drop(rt, dropId(rt), 'reserved', 1, e.type.slice(0, 200));
         }
       }
-      return attach(rt, snapshot, settle(rt, next, scope));
+      return this.attach(rt, snapshot, this.settle(rt, next, scope));
     } catch (error) {
       // Failing: nothing this actor started may outlive it.
       teardown(rt, snapshot);
       throw error;
     }
-  };
+  }
 
-  target.start = function embeddedStart(snapshot, scope) {
+  /** The actor starts: its runtime, the first runs (or the restored ones), the first report. */
+  start(snapshot: unknown, scope: Scope): void {
     const self = scope.self;
     guardActor(self, rejected);
     guardListeners(scope as never);
     // XState's stopChild refuses a run whose parent is the runtime's relay.
     if (scope.stopChild) scope.stopChild = stopChildOrRun;
-    const rt: Runtime = {
-      config,
-      self,
-      input: (snapshot as MachineSnapshot).context?.input,
-      slots: new Map(),
-      rounds: config.mode === 'group' ? new Map() : NO_ROUNDS,
-      counts: zeroCounts(),
-      window: { count: 0, bucket: null },
-      draining: false,
-      // Made when a drain starts.
-      stopQueue: NOTHING,
-      stopped: NOTHING,
-      forced: NOTHING,
-      failed: false,
-      finished: false,
-      closed: false,
-      outbox: NOTHING,
-      drops: null,
-      reported: ZERO_COUNTS,
-      dirty: false,
-      timerSeq: 0,
-      lastOutput: undefined,
-      toMachine: NOTHING,
-      commands: NOTHING,
-      failure: undefined,
-      changed: false,
-      replacing: null,
-    };
+    const rt = createRuntime(this.config, self, (snapshot as MachineSnapshot).context?.input);
     setRuntime(self, rt);
-    machineStart?.(snapshot, scope);
+    this.machineStart?.(snapshot, scope);
     try {
-      const kept = restoring.get(snapshot as object);
-      restoring.delete(snapshot as object);
+      const kept = takeRestoring(snapshot as object);
       if (kept) restoreRuntime(rt, kept);
       else {
-        for (const spec of config.initial) {
+        for (const spec of this.config.initial) {
           const slot = newSlot(rt, spec);
           rt.slots.set(slot.id, slot);
           startInitial(rt, slot);
@@ -316,60 +306,74 @@ export function embedRuntime<TMachine extends AnyStateMachine>(
       throw error;
     }
     // The start's snapshot is not out yet: it shows the first run as it is.
-    const initial = attach(rt, undefined, snapshot) as MachineSnapshot;
+    const initial = this.attach(rt, undefined, snapshot) as MachineSnapshot;
     if (rt.toMachine.length === 0) return;
     // What the runtime reported during the start (the first `child.started`, a decision) the
     // machine takes within the start: the actor's first snapshot is the settled one, and what
     // the machine emits meanwhile is emitted when XState runs the start's deferred effects.
     let settled: unknown;
     try {
-      settled = settle(rt, initial, scope);
+      settled = this.settle(rt, initial, scope);
     } catch (error) {
       teardown(rt, snapshot);
       throw error;
     }
-    const attached = attach(rt, initial, settled) as MachineSnapshot;
+    const attached = this.attach(rt, initial, settled) as MachineSnapshot;
     if (attached === initial) return;
     (self as unknown as { _snapshot: unknown })._snapshot = attached;
-  };
-
-  target.getPersistedSnapshot = function embeddedPersist(snapshot, options) {
-    const rt = runtimeOf(snapshot as object);
-    const snap = snapshot as MachineSnapshot;
-    let stripped: unknown = snapshot;
-    if (rt && exposeChild) {
-      const children = { ...snap.children };
-      for (const id of rt.slots.keys()) delete children[id];
-      stripped = { ...snap, children };
-    }
-    const persisted = persist(stripped, options) as Record<string, unknown>;
-    if (rt && !rt.closed) persisted[PERSISTED_KEY] = persistRuntime(rt);
-    return persisted;
-  };
-
-  target.restoreSnapshot = function embeddedRestore(persisted, scope) {
-    const { [PERSISTED_KEY]: kept, ...rest } = persisted as Record<string, unknown>;
-    // Checked before anything starts: a bad part is an error naming its field, never a leak.
-    const checked = kept === undefined ? undefined : checkPersisted(kept);
-    checkEnding(rest);
-    const snapshot = restore(rest, scope) as object;
-    if (checked) restoring.set(snapshot, checked);
-    return snapshot;
-  };
-
-  target.provide = function embeddedProvide(implementations) {
-    return embedRuntime(provide(implementations), config);
-  };
-  return machine;
+  }
 }
 
-const AFTER_PREFIX = 'xstate.after.';
+/** A new runtime for the actor `self` of a machine with `config`, before its children start. */
+function createRuntime(config: RuntimeConfig, self: AnyActorRef, input: unknown): Runtime {
+  return {
+    config,
+    self,
+    input,
+    slots: new Map(),
+    rounds: config.mode === 'group' ? new Map() : NO_ROUNDS,
+    counts: zeroCounts(),
+    window: { count: 0, bucket: null },
+    draining: false,
+    // Made when a drain starts.
+    stopQueue: NOTHING,
+    stopped: NOTHING,
+    forced: NOTHING,
+    failed: false,
+    finished: false,
+    closed: false,
+    outbox: NOTHING,
+    drops: null,
+    reported: ZERO_COUNTS,
+    dirty: false,
+    timerSeq: 0,
+    lastOutput: undefined,
+    toMachine: NOTHING,
+    commands: NOTHING,
+    failure: undefined,
+    changed: false,
+    replacing: null,
+  };
+}
 
 /** A supervisor's rounds: it never has any (only a group restarts children together). */
 const NO_ROUNDS: Runtime['rounds'] = new Map();
 
 /** The counts reported before the first report (replaced, never changed, by a report). */
 const ZERO_COUNTS = zeroCounts();
+
+/** Stops everything the actor started: its children's runs and the machine's own children. */
+function teardown(rt: Runtime | undefined, snapshot: unknown): void {
+  if (rt && !rt.closed) stopAll(rt);
+  const children = (snapshot as Partial<MachineSnapshot> | undefined)?.children;
+  for (const child of Object.values(children ?? {})) {
+    if (!child) continue;
+    stopOrphans(child);
+    if (child.getSnapshot()?.status === 'active') stopActor(child);
+  }
+}
+
+const AFTER_PREFIX = 'xstate.after.';
 
 /** A stranger's event the guard refused: posted to the owner, to be dropped and counted. */
 function rejected(

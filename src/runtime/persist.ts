@@ -15,6 +15,7 @@ import { describe } from '../policy/options.js';
 import { continueDrain } from './drain.js';
 import { HOST_WAIT, WINDOW_EXPIRED } from './events.js';
 import { pendingSize } from './messages.js';
+import { runtimeOf } from './reach.js';
 import { send } from './report.js';
 import { childIdFor, newSlot, start } from './runs.js';
 import { schedule } from './timers.js';
@@ -219,4 +220,70 @@ export function checkEnding(persisted: Record<string, unknown>): void {
       `restoring a supervision snapshot: "value" is "${top}" with "status" "active"; expected a state that is running or backing off, or a status that has ended`,
     );
   }
+}
+
+/** Persisted runtimes of restored snapshots, until their actor starts. */
+const restoring = new WeakMap<object, PersistedHost>();
+
+/** The key of a runtime's part in a persisted snapshot. */
+const PERSISTED_KEY = 'supervision';
+
+/**
+ * A machine's persisted snapshot with its runtime's part (`supervision`); a supervisor's run
+ * is left out of `children`, as the runtime persists it itself.
+ *
+ * @example
+ *
+ * ```ts
+ * target.getPersistedSnapshot = (snapshot, options) =>
+ *   persistWithRuntime(snapshot, options, persist, true);
+ * ```
+ */
+export function persistWithRuntime(
+  snapshot: unknown,
+  options: unknown,
+  persist: (snapshot: unknown, options?: unknown) => unknown,
+  exposeChild: boolean,
+): unknown {
+  const rt = runtimeOf(snapshot as object);
+  const snap = snapshot as { children: Record<string, unknown> };
+  let stripped: unknown = snapshot;
+  if (rt && exposeChild) {
+    const children = { ...snap.children };
+    for (const id of rt.slots.keys()) delete children[id];
+    stripped = { ...snap, children };
+  }
+  const persisted = persist(stripped, options) as Record<string, unknown>;
+  if (rt && !rt.closed) persisted[PERSISTED_KEY] = persistRuntime(rt);
+  return persisted;
+}
+
+/**
+ * Restores a machine's snapshot and keeps its runtime's part, checked first, for the start
+ * ({@link takeRestoring}): a bad part is an error naming its field, and nothing has started.
+ *
+ * @example
+ *
+ * ```ts
+ * target.restoreSnapshot = (persisted, scope) => restoreWithRuntime(persisted, scope, restore);
+ * ```
+ */
+export function restoreWithRuntime(
+  persisted: unknown,
+  scope: unknown,
+  restore: (snapshot: unknown, scope: unknown) => unknown,
+): unknown {
+  const { [PERSISTED_KEY]: kept, ...rest } = persisted as Record<string, unknown>;
+  const checked = kept === undefined ? undefined : checkPersisted(kept);
+  checkEnding(rest);
+  const snapshot = restore(rest, scope) as object;
+  if (checked) restoring.set(snapshot, checked);
+  return snapshot;
+}
+
+/** The runtime's part kept for a restored snapshot (read once, when its actor starts). */
+export function takeRestoring(snapshot: object): PersistedHost | undefined {
+  const kept = restoring.get(snapshot);
+  restoring.delete(snapshot);
+  return kept;
 }
