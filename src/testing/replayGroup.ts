@@ -13,7 +13,11 @@ import type { AnyActorRef, AnyEventObject } from 'xstate';
 import { GroupError } from '../errors.js';
 import { childSetMembers } from '../runtime/reach.js';
 import { TestClock } from './clock.js';
-import { type GroupModelContext, type GroupModelEvent, groupNextTimerMs } from './groupModel.js';
+import {
+  type GroupModelContext,
+  type GroupModelEvent,
+  groupNextTimerMs,
+} from './groupModelContext.js';
 import {
   advanceChecked,
   collectErrors,
