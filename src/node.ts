@@ -8,6 +8,7 @@
  */
 
 export * from './index.js';
+export { formatErrorChain } from './node/errorChain.js';
 export {
   CHILD_PROCESS_EXITED,
   CHILD_PROCESS_FAILED,
@@ -75,13 +76,7 @@ export {
   renderMetrics,
 } from './node/metrics.js';
 export { ListenError } from './node/ports.js';
-export {
-  EXIT_FAILURE,
-  EXIT_OK,
-  EXIT_STARTUP,
-  formatErrorChain,
-  type RunMainOptions,
-  runMain,
-} from './node/runMain.js';
+export { EXIT_FAILURE, EXIT_OK, EXIT_STARTUP, runMain } from './node/runMain.js';
+export type { RunMainOptions } from './node/runMainOptions.js';
 export { shellCommand } from './node/shellCommand.js';
 export { DEFAULT_SIGNALS, type SignalAction, type SignalMap } from './node/signals.js';

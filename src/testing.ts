@@ -14,21 +14,22 @@ export {
   SETTLE_QUIET_TURNS,
   TestClock,
 } from './testing/clock.js';
+export { createGroupModel, type GroupModel } from './testing/groupModel.js';
+export type {
+  GroupModelChildOptions,
+  GroupModelGroupOptions,
+  GroupModelOptions,
+} from './testing/groupModelConfig.js';
 export {
-  createGroupModel,
   GROUP_PHASES,
-  type GroupModel,
   type GroupModelChild,
-  type GroupModelChildOptions,
   type GroupModelChildStatus,
   type GroupModelContext,
   type GroupModelEvent,
-  type GroupModelGroupOptions,
-  type GroupModelOptions,
   type GroupModelRound,
   type GroupPhase,
   groupNextTimerMs,
-} from './testing/groupModel.js';
+} from './testing/groupModelContext.js';
 export { getModelPaths, type ModelPathOptions } from './testing/paths.js';
 export { type ModelPath, phaseOf, ReplayMismatch } from './testing/replay.js';
 export {

@@ -121,36 +121,71 @@ export function createOperations(group: AnyActorRef, options: OperationsOptions)
     }
   };
 
-  /** The pid of a child process once it is spawned; null for a child that is no OS process. */
-  const pidOf = (name: string): Promise<number | null | string> =>
-    new Promise((resolve) => {
-      const ref = tracker.members().get(name)?.ref;
-      if (!ref) return resolve('it ended at once');
-      const check = (snapshot: { status: string; pid?: number; error?: unknown }) => {
-        if (snapshot.pid !== undefined) return snapshot.pid;
-        if (!('pid' in snapshot)) return null;
-        if (snapshot.status !== 'active') {
-          const error = snapshot.error as Error | undefined;
-          return error ? `${error.name}: ${error.message}` : 'it ended at once';
-        }
-        return undefined;
-      };
-      const now = check(ref.getSnapshot());
-      if (now !== undefined) return resolve(now);
-      const sub = ref.subscribe({
-        next: (snapshot) => {
-          const value = check(snapshot);
-          if (value === undefined) return;
-          sub.unsubscribe();
-          resolve(value);
-        },
-        error: (error) => resolve(`${(error as Error).name}: ${(error as Error).message}`),
-        complete: () => resolve(check(ref.getSnapshot()) ?? 'it ended at once'),
-      });
+  const act = createActions(group, children, tracker, waitFor, () => ended);
+
+  /** Runs an action after the ones already queued for the same process. */
+  const queued = (action: ControlAction, name: string): Promise<ActionResult> => {
+    const previous = locks.get(name) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      active += 1;
+      try {
+        // Whatever removes the process keeps the group from ending meanwhile.
+        if (!ended && tracker.members().has(name)) ensureKeeper();
+        return await act(action, name);
+      } finally {
+        active -= 1;
+        releaseKeeper();
+      }
     });
+    const settled = run.catch(() => undefined);
+    locks.set(name, settled);
+    settled.then(() => {
+      if (locks.get(name) === settled) locks.delete(name);
+    });
+    return run;
+  };
 
-  const gone = (): ActionResult['message'] => 'xsup is shutting down';
+  const rolling = createRollingRestarts(group, {
+    groupId,
+    tracker,
+    stepTimeoutMs: rollingStepMs(
+      options.shutdownTimeoutMs ?? 10_000,
+      options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+    ),
+    start: (name) => queued('start', name),
+  });
 
+  return {
+    async handle(request) {
+      if (request.command === 'status') return { ok: true, status: tracker.report() };
+      const names = resolveNames(children, request.names);
+      if (typeof names === 'string') return { ok: false, error: names, usage: true };
+      if (request.command === 'restart' && request.rolling) return rolling.restart(names);
+      const results = await Promise.all(names.map((name) => queued(request.command, name)));
+      return { ok: results.every((result) => result.ok), results };
+    },
+    close() {
+      rolling.close();
+      end();
+      subscription.unsubscribe();
+      observer.unsubscribe();
+    },
+  };
+}
+
+const gone = (): ActionResult['message'] => 'xsup is shutting down';
+
+/**
+ * The actions on one process: a stop is a `remove`, a start an `add` of the same child, a
+ * restart both; each resolves to what happened once the group's lifecycle says so.
+ */
+function createActions(
+  group: AnyActorRef,
+  children: ReadonlyMap<string, GroupChild>,
+  tracker: StatusTracker,
+  waitFor: <T>(pick: (event: LifecycleEvent) => T | undefined) => Promise<T | null>,
+  hasEnded: () => boolean,
+): (action: ControlAction, name: string) => Promise<ActionResult> {
   /** Stops a process that is a member; resolves to the result, or null when it is done. */
   const stopMember = async (name: string): Promise<ActionResult> => {
     const done = waitFor((event) => {
@@ -186,13 +221,13 @@ export function createOperations(group: AnyActorRef, options: OperationsOptions)
     const result = await done;
     if (!result) return { name, ok: false, message: gone() };
     if (!result.ok) return { name, ok: false, message: `not started: ${result.reason}` };
-    const pid = await pidOf(name);
+    const pid = await pidOf(tracker, name);
     if (typeof pid === 'string') return { name, ok: false, message: `not started: ${pid}` };
     return { name, ok: true, message: pid === null ? verb : `${verb} (pid ${pid})` };
   };
 
-  const act = async (action: ControlAction, name: string): Promise<ActionResult> => {
-    if (ended || tracker.report().shuttingDown) return { name, ok: false, message: gone() };
+  return async (action: ControlAction, name: string): Promise<ActionResult> => {
+    if (hasEnded() || tracker.report().shuttingDown) return { name, ok: false, message: gone() };
     const member = tracker.members().get(name);
     if (action === 'stop') {
       if (!member) return { name, ok: true, message: 'already stopped' };
@@ -209,70 +244,53 @@ export function createOperations(group: AnyActorRef, options: OperationsOptions)
     }
     return startChild(name, member ? (action === 'restart' ? 'restarted' : 'started') : 'started');
   };
+}
 
-  /** Runs an action after the ones already queued for the same process. */
-  const queued = (action: ControlAction, name: string): Promise<ActionResult> => {
-    const previous = locks.get(name) ?? Promise.resolve();
-    const run = previous.then(async () => {
-      active += 1;
-      try {
-        // Whatever removes the process keeps the group from ending meanwhile.
-        if (!ended && tracker.members().has(name)) ensureKeeper();
-        return await act(action, name);
-      } finally {
-        active -= 1;
-        releaseKeeper();
+/** The pid of a child process once it is spawned; null for a child that is no OS process. */
+function pidOf(tracker: StatusTracker, name: string): Promise<number | null | string> {
+  return new Promise((resolve) => {
+    const ref = tracker.members().get(name)?.ref;
+    if (!ref) return resolve('it ended at once');
+    const check = (snapshot: { status: string; pid?: number; error?: unknown }) => {
+      if (snapshot.pid !== undefined) return snapshot.pid;
+      if (!('pid' in snapshot)) return null;
+      if (snapshot.status !== 'active') {
+        const error = snapshot.error as Error | undefined;
+        return error ? `${error.name}: ${error.message}` : 'it ended at once';
       }
+      return undefined;
+    };
+    const now = check(ref.getSnapshot());
+    if (now !== undefined) return resolve(now);
+    const sub = ref.subscribe({
+      next: (snapshot) => {
+        const value = check(snapshot);
+        if (value === undefined) return;
+        sub.unsubscribe();
+        resolve(value);
+      },
+      error: (error) => resolve(`${(error as Error).name}: ${(error as Error).message}`),
+      complete: () => resolve(check(ref.getSnapshot()) ?? 'it ended at once'),
     });
-    const settled = run.catch(() => undefined);
-    locks.set(name, settled);
-    settled.then(() => {
-      if (locks.get(name) === settled) locks.delete(name);
-    });
-    return run;
-  };
-
-  const rolling = createRollingRestarts(group, {
-    groupId,
-    tracker,
-    stepTimeoutMs: rollingStepMs(
-      options.shutdownTimeoutMs ?? 10_000,
-      options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
-    ),
-    start: (name) => queued('start', name),
   });
+}
 
-  /** The instance names `names` stand for: an instance name, or a process name for all of its. */
-  const resolveNames = (names: readonly string[]): string[] | string => {
-    const resolved: string[] = [];
-    for (const name of names) {
-      const matches = children.has(name)
-        ? [name]
-        : [...children.keys()].filter(
-            (id) => id.startsWith(`${name}.`) && /^\d+$/.test(id.slice(name.length + 1)),
-          );
-      if (matches.length === 0) {
-        return `no process named "${name}" in this xsup; its processes: ${[...children.keys()].join(', ')}`;
-      }
-      for (const match of matches) if (!resolved.includes(match)) resolved.push(match);
+/** The instance names `names` stand for: an instance name, or a process name for all of its. */
+function resolveNames(
+  children: ReadonlyMap<string, GroupChild>,
+  names: readonly string[],
+): string[] | string {
+  const resolved: string[] = [];
+  for (const name of names) {
+    const matches = children.has(name)
+      ? [name]
+      : [...children.keys()].filter(
+          (id) => id.startsWith(`${name}.`) && /^\d+$/.test(id.slice(name.length + 1)),
+        );
+    if (matches.length === 0) {
+      return `no process named "${name}" in this xsup; its processes: ${[...children.keys()].join(', ')}`;
     }
-    return resolved;
-  };
-
-  return {
-    async handle(request) {
-      if (request.command === 'status') return { ok: true, status: tracker.report() };
-      const names = resolveNames(request.names);
-      if (typeof names === 'string') return { ok: false, error: names, usage: true };
-      if (request.command === 'restart' && request.rolling) return rolling.restart(names);
-      const results = await Promise.all(names.map((name) => queued(request.command, name)));
-      return { ok: results.every((result) => result.ok), results };
-    },
-    close() {
-      rolling.close();
-      end();
-      subscription.unsubscribe();
-      observer.unsubscribe();
-    },
-  };
+    for (const match of matches) if (!resolved.includes(match)) resolved.push(match);
+  }
+  return resolved;
 }

@@ -94,97 +94,7 @@ export function createRollingRestarts(
   };
   const observer = group.subscribe({ complete: end, error: end });
 
-  const isReady = (name: string) => {
-    const member = tracker.members().get(name);
-    return member !== undefined && member.status === 'running' && member.ready;
-  };
-  const pidOf = (name: string): number | null => {
-    const snapshot = tracker.members().get(name)?.ref?.getSnapshot() as
-      | { pid?: number }
-      | undefined;
-    return snapshot?.pid ?? null;
-  };
-  const timeoutReason = (name: string) =>
-    `${name} is not ready again after ${stepTimeoutMs} ms (its --shutdown-timeout, then its --ready-timeout); the rolling restart goes on in xsup: see "xsup status"`;
-
-  /**
-   * Calls `step` with each lifecycle event of the group until it returns an answer: a reason
-   * to fail (string) or true. Ends with the reason of `onTimeout` when `step` makes no progress
-   * (returns `'progress'`) for a step's time, and with a shutdown reason when xsup ends.
-   */
-  const watch = (
-    step: (event: LifecycleEvent) => string | true | 'progress' | undefined,
-    onTimeout: () => string,
-  ): Promise<string | true> =>
-    new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (answer: string | true) => {
-        clearTimeout(timer);
-        listeners.delete(listener);
-        resolve(answer);
-      };
-      const arm = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => finish(onTimeout()), stepTimeoutMs);
-      };
-      const listener: Listener = (event) => {
-        if (event === null || isEnd(event)) return finish(SHUTTING_DOWN);
-        const answer = step(event);
-        if (answer === 'progress') arm();
-        else if (answer !== undefined) finish(answer);
-      };
-      if (ended) return resolve(SHUTTING_DOWN);
-      listeners.add(listener);
-      arm();
-    });
-
-  /** Waits until an instance started from stopped is ready. */
-  const untilReady = (name: string): Promise<string | true> => {
-    if (isReady(name)) return Promise.resolve(true);
-    return watch(
-      (event) => {
-        if (event.childId !== name) return undefined;
-        if (isReady(name)) return true;
-        if (!tracker.members().has(name)) return `${name} was stopped meanwhile`;
-        return undefined;
-      },
-      () =>
-        `${name} is not ready after ${stepTimeoutMs} ms (its --ready-timeout); see "xsup status"`,
-    );
-  };
-
-  /** Sends the group's rolling restart of `ids` and waits for its end. */
-  const roll = (ids: readonly string[]): Promise<string | true> => {
-    // Each stopped instance, until its new run is ready; the first not done is the one waited for.
-    const stopped = new Set<string>();
-    const done = new Set<string>();
-    const waitedFor = () => ids.find((id) => !done.has(id)) ?? ids[ids.length - 1]!;
-    const waiting = watch(
-      (event) => {
-        if (event.type === 'restart.finished' && event.rolling && same(event.ids, ids)) return true;
-        if (event.type === 'request.refused' && event.request === 'restartChildren') {
-          // Refused: nothing of this request goes on in the group.
-          current = null;
-          return `not restarted: ${event.reason}`;
-        }
-        const id = event.childId;
-        if (!ids.includes(id) || done.has(id)) return undefined;
-        if (event.type === 'child.stopped' || event.type === 'child.forced') stopped.add(id);
-        if (stopped.has(id) && isReady(id)) {
-          done.add(id);
-          return 'progress';
-        }
-        return undefined;
-      },
-      () => timeoutReason(waitedFor()),
-    );
-    group.send({ type: 'restartChildren', ids: [...ids], rolling: true });
-    return waiting.then((answer) =>
-      answer === SHUTTING_DOWN && done.size > 0
-        ? `${answer}; restarted before it: ${[...done].join(', ')}`
-        : answer,
-    );
-  };
+  const steps: Steps = { listeners, ended: () => ended, tracker, stepTimeoutMs };
 
   return {
     async restart(names) {
@@ -202,18 +112,24 @@ export function createRollingRestarts(
       // Stopped ones first: each serves again before any other stops.
       for (const name of names.filter((one) => !members.has(one))) {
         const started = await options.start(name);
-        const ready = started.ok ? await untilReady(name) : started.message;
+        const ready = started.ok ? await untilReady(steps, name) : started.message;
         if (ready !== true) {
           if (current?.join() === names.join()) current = null;
           return { ok: false, error: `${name}: ${ready}` };
         }
-        results.set(name, { name, ok: true, message: withPid('started', pidOf(name)) });
+        results.set(name, { name, ok: true, message: withPid('started', pidOf(tracker, name)) });
       }
       if (running.length > 0) {
-        const rolled = await roll(running);
+        const rolled = await roll(steps, group, running, () => {
+          current = null;
+        });
         if (rolled !== true) return { ok: false, error: rolled };
         for (const name of running) {
-          results.set(name, { name, ok: true, message: withPid('restarted', pidOf(name)) });
+          results.set(name, {
+            name,
+            ok: true,
+            message: withPid('restarted', pidOf(tracker, name)),
+          });
         }
       } else current = null;
       return { ok: true, results: names.map((name) => results.get(name)!) };
@@ -224,6 +140,120 @@ export function createRollingRestarts(
       observer.unsubscribe();
     },
   };
+}
+
+/** What the waits of a rolling restart go by: the group's events, while xsup runs. */
+interface Steps {
+  listeners: Set<Listener>;
+  ended(): boolean;
+  tracker: StatusTracker;
+  stepTimeoutMs: number;
+}
+
+/** Whether an instance is running and ready. */
+function isReady(tracker: StatusTracker, name: string): boolean {
+  const member = tracker.members().get(name);
+  return member !== undefined && member.status === 'running' && member.ready;
+}
+
+/** The pid of an instance, or null when it has none. */
+function pidOf(tracker: StatusTracker, name: string): number | null {
+  const snapshot = tracker.members().get(name)?.ref?.getSnapshot() as { pid?: number } | undefined;
+  return snapshot?.pid ?? null;
+}
+
+/**
+ * Calls `step` with each lifecycle event of the group until it returns an answer: a reason
+ * to fail (string) or true. Ends with the reason of `onTimeout` when `step` makes no progress
+ * (returns `'progress'`) for a step's time, and with a shutdown reason when xsup ends.
+ */
+function watch(
+  steps: Steps,
+  step: (event: LifecycleEvent) => string | true | 'progress' | undefined,
+  onTimeout: () => string,
+): Promise<string | true> {
+  const { listeners, stepTimeoutMs } = steps;
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (answer: string | true) => {
+      clearTimeout(timer);
+      listeners.delete(listener);
+      resolve(answer);
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(onTimeout()), stepTimeoutMs);
+    };
+    const listener: Listener = (event) => {
+      if (event === null || isEnd(event)) return finish(SHUTTING_DOWN);
+      const answer = step(event);
+      if (answer === 'progress') arm();
+      else if (answer !== undefined) finish(answer);
+    };
+    if (steps.ended()) return resolve(SHUTTING_DOWN);
+    listeners.add(listener);
+    arm();
+  });
+}
+
+/** Waits until an instance started from stopped is ready. */
+function untilReady(steps: Steps, name: string): Promise<string | true> {
+  const { tracker, stepTimeoutMs } = steps;
+  if (isReady(tracker, name)) return Promise.resolve(true);
+  return watch(
+    steps,
+    (event) => {
+      if (event.childId !== name) return undefined;
+      if (isReady(tracker, name)) return true;
+      if (!tracker.members().has(name)) return `${name} was stopped meanwhile`;
+      return undefined;
+    },
+    () => `${name} is not ready after ${stepTimeoutMs} ms (its --ready-timeout); see "xsup status"`,
+  );
+}
+
+/**
+ * Sends the group's rolling restart of `ids` and waits for its end; `refused` is called when
+ * the group refuses it.
+ */
+function roll(
+  steps: Steps,
+  group: AnyActorRef,
+  ids: readonly string[],
+  refused: () => void,
+): Promise<string | true> {
+  const { tracker, stepTimeoutMs } = steps;
+  // Each stopped instance, until its new run is ready; the first not done is the one waited for.
+  const stopped = new Set<string>();
+  const done = new Set<string>();
+  const waitedFor = () => ids.find((id) => !done.has(id)) ?? ids[ids.length - 1]!;
+  const waiting = watch(
+    steps,
+    (event) => {
+      if (event.type === 'restart.finished' && event.rolling && same(event.ids, ids)) return true;
+      if (event.type === 'request.refused' && event.request === 'restartChildren') {
+        // Refused: nothing of this request goes on in the group.
+        refused();
+        return `not restarted: ${event.reason}`;
+      }
+      const id = event.childId;
+      if (!ids.includes(id) || done.has(id)) return undefined;
+      if (event.type === 'child.stopped' || event.type === 'child.forced') stopped.add(id);
+      if (stopped.has(id) && isReady(tracker, id)) {
+        done.add(id);
+        return 'progress';
+      }
+      return undefined;
+    },
+    () =>
+      `${waitedFor()} is not ready again after ${stepTimeoutMs} ms (its --shutdown-timeout, then its --ready-timeout); the rolling restart goes on in xsup: see "xsup status"`,
+  );
+  group.send({ type: 'restartChildren', ids: [...ids], rolling: true });
+  return waiting.then((answer) =>
+    answer === SHUTTING_DOWN && done.size > 0
+      ? `${answer}; restarted before it: ${[...done].join(', ')}`
+      : answer,
+  );
 }
 
 /** The events after which the group takes no more requests: its shutdown, or giving up. */

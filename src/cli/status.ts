@@ -130,34 +130,7 @@ export function createStatusTracker(
     if (event.supervisorId !== options.groupId) return;
     if (event.type === 'shutdown.started' && event.childId === '*') shuttingDown = true;
     const track = tracks.get(event.childId);
-    if (!track) return;
-    switch (event.type) {
-      case 'child.started':
-        // restarts 0: a first start, or a start by `xsup start`/`restart`: a fresh count.
-        if (event.restarts === 0) track.failures = 0;
-        track.restartedAfterFailure = event.restarts > 0 && track.failures > 0;
-        track.starts += 1;
-        track.startedAt = now();
-        track.restartAt = null;
-        return;
-      case 'child.failed':
-        track.failures = event.failures;
-        track.startedAt = null;
-        track.ended = 'failed';
-        return;
-      case 'restart.scheduled':
-        track.failures = event.failures;
-        track.restartAt = now() + event.delayMs;
-        return;
-      case 'child.completed':
-      case 'child.stopped':
-      case 'child.forced':
-        track.startedAt = null;
-        track.ended = 'stopped';
-        return;
-      default:
-        return;
-    }
+    if (track) trackEvent(track, event, now);
   };
   const subscription = observeLifecycle(group, onEvent);
 
@@ -171,48 +144,96 @@ export function createStatusTracker(
         describeTree(group).children.map((node) => [node.id, node.ready === true]),
       );
       const at = now();
-      const processes = instances.map((instance): ProcessStatus => {
-        const track = tracks.get(instance.name)!;
-        const member = current.get(instance.name);
-        let state: ProcessState = track.ended;
-        if (member) {
-          state =
-            member.status === 'backingOff'
-              ? 'backing off'
-              : member.status === 'stopping'
-                ? 'stopping'
-                : 'running';
-        }
-        const pid =
-          member?.ref && state !== 'backing off'
-            ? ((member.ref.getSnapshot() as { pid?: number }).pid ?? null)
-            : null;
-        const running = state === 'running' || state === 'stopping';
-        const uptimeMs = running && track.startedAt !== null ? at - track.startedAt : null;
-        const stable =
-          state === 'running' &&
-          track.restartedAfterFailure &&
-          uptimeMs !== null &&
-          uptimeMs >= options.resetAfterMs;
-        return {
-          name: instance.name,
-          process: instance.entry.name,
-          state,
-          ready: state === 'running' && readiness.get(instance.name) === true,
-          pid,
-          port: instance.port,
-          restarts: Math.max(0, track.starts - 1),
-          failures: stable ? 0 : track.failures,
-          uptimeMs: uptimeMs === null ? null : Math.round(uptimeMs),
-          restartInMs:
-            state === 'backing off' && track.restartAt !== null
-              ? Math.max(0, Math.round(track.restartAt - at))
-              : null,
-        };
-      });
+      const processes = instances.map((instance) =>
+        processStatus(
+          instance,
+          tracks.get(instance.name)!,
+          current.get(instance.name),
+          readiness.get(instance.name) === true,
+          at,
+          options.resetAfterMs,
+        ),
+      );
       return { pid: process.pid, procfile: options.procfile, shuttingDown, processes };
     },
     unsubscribe: () => subscription.unsubscribe(),
+  };
+}
+
+/** What a lifecycle event of the group says of one process's track. */
+function trackEvent(track: Track, event: LifecycleEvent, now: () => number): void {
+  switch (event.type) {
+    case 'child.started':
+      // restarts 0: a first start, or a start by `xsup start`/`restart`: a fresh count.
+      if (event.restarts === 0) track.failures = 0;
+      track.restartedAfterFailure = event.restarts > 0 && track.failures > 0;
+      track.starts += 1;
+      track.startedAt = now();
+      track.restartAt = null;
+      return;
+    case 'child.failed':
+      track.failures = event.failures;
+      track.startedAt = null;
+      track.ended = 'failed';
+      return;
+    case 'restart.scheduled':
+      track.failures = event.failures;
+      track.restartAt = now() + event.delayMs;
+      return;
+    case 'child.completed':
+    case 'child.stopped':
+    case 'child.forced':
+      track.startedAt = null;
+      track.ended = 'stopped';
+      return;
+    default:
+      return;
+  }
+}
+
+/** A process's line of the report: its state from the group, its counts from its track. */
+function processStatus(
+  instance: Instance,
+  track: Track,
+  member: ChildSetMember | undefined,
+  ready: boolean,
+  at: number,
+  resetAfterMs: number,
+): ProcessStatus {
+  let state: ProcessState = track.ended;
+  if (member) {
+    state =
+      member.status === 'backingOff'
+        ? 'backing off'
+        : member.status === 'stopping'
+          ? 'stopping'
+          : 'running';
+  }
+  const pid =
+    member?.ref && state !== 'backing off'
+      ? ((member.ref.getSnapshot() as { pid?: number }).pid ?? null)
+      : null;
+  const running = state === 'running' || state === 'stopping';
+  const uptimeMs = running && track.startedAt !== null ? at - track.startedAt : null;
+  const stable =
+    state === 'running' &&
+    track.restartedAfterFailure &&
+    uptimeMs !== null &&
+    uptimeMs >= resetAfterMs;
+  return {
+    name: instance.name,
+    process: instance.entry.name,
+    state,
+    ready: state === 'running' && ready,
+    pid,
+    port: instance.port,
+    restarts: Math.max(0, track.starts - 1),
+    failures: stable ? 0 : track.failures,
+    uptimeMs: uptimeMs === null ? null : Math.round(uptimeMs),
+    restartInMs:
+      state === 'backing off' && track.restartAt !== null
+        ? Math.max(0, Math.round(track.restartAt - at))
+        : null,
   };
 }
 

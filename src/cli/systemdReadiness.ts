@@ -3,7 +3,7 @@
  * with it.
  */
 import type { ReadySpec } from './readiness.js';
-import { systemdDuration } from './systemd.js';
+import { systemdDuration } from './systemdSyntax.js';
 
 /**
  * The service's type: `notify` for `--ready=NAME:notify`, the notifications taken from the

@@ -8,6 +8,9 @@
  * ```ts
  * process.exitCode = await runMain(createSupervisor(worker));
  * ```
+ *
+ * Its options and their check are in `runMainOptions.ts`, the failure report in
+ * `errorChain.ts`.
  */
 import {
   type Actor,
@@ -26,18 +29,14 @@ import {
   observeLifecycle,
 } from '../observe.js';
 import { MAX_TIMER_MS } from '../policy/backoff.js';
-import {
-  checkKnownKeys,
-  checkOptions,
-  describe,
-  invalidOption,
-  isOptionObject,
-} from '../policy/options.js';
-import { ChildProcessError, type LineWriter } from './fromChildProcess.js';
-import { type HealthServer, type HealthServerOptions, startHealthServer } from './health.js';
+import { invalidOption } from '../policy/options.js';
+import { formatErrorChain, wantsStack } from './errorChain.js';
+import type { LineWriter } from './fromChildProcess.js';
+import { type HealthServer, startHealthServer } from './health.js';
 import { type Inspector, type InspectorOptions, startInspector } from './inspector.js';
 import { ListenError } from './ports.js';
-import { DEFAULT_SIGNALS, resolveSignalMap, type SignalMap, signalNumber } from './signals.js';
+import { checkRunMainOptions, type RunMainOptions } from './runMainOptions.js';
+import { DEFAULT_SIGNALS, resolveSignalMap, signalNumber } from './signals.js';
 
 /** Exit code after a clean end: the root actor completed, or shut down gracefully. */
 export const EXIT_OK = 0;
@@ -48,44 +47,6 @@ export const EXIT_FAILURE = 1;
  * health endpoints or of the inspector relay is in use (or not allowed).
  */
 export const EXIT_STARTUP = 2;
-
-/** Options of {@link runMain}. */
-export interface RunMainOptions<TLogic extends AnyActorLogic>
-  extends Pick<ActorOptions<TLogic>, 'input' | 'clock' | 'logger' | 'id' | 'systemId'> {
-  /**
-   * Streams the whole tree to the Stately inspector: `true` or {@link InspectorOptions}
-   * (`{ port, open }`) start the relay server (needs the optional package
-   * `@statelyai/inspect`); an inspection observer or function is passed to `createActor` as is.
-   */
-  inspect?: ActorOptions<TLogic>['inspect'] | true | InspectorOptions;
-  /**
-   * Serves `/livez`, `/readyz` and `/metrics` (Prometheus) for the tree while it runs. Default:
-   * no server. See {@link startHealthServer}.
-   */
-  health?: HealthServerOptions;
-  /**
-   * How lifecycle events of the whole tree are logged. Default: one readable line per event on
-   * `stderr`. `false` logs nothing. See {@link createLifecycleLogger}.
-   */
-  log?: LifecycleLoggerOptions | false;
-  /**
-   * Which signals to listen for and what each becomes. Default {@link DEFAULT_SIGNALS}:
-   * SIGINT, SIGTERM, SIGQUIT → `shutdown`, SIGHUP → `reload`. A shutdown signal that arrives
-   * while a shutdown is already under way stops the tree at once.
-   */
-  signals?: SignalMap;
-  /** Called with every snapshot of the root actor. */
-  onSnapshot?: (snapshot: SnapshotFrom<TLogic>) => void;
-  /**
-   * Called with the root actor before it starts: the place to subscribe to its emitted
-   * lifecycle events (`actor.on('*', …)`), which would be missed after the start.
-   */
-  onStart?: (actor: Actor<TLogic>) => void;
-  /** Where signal notices and the failure report are written. Default `process.stderr`. */
-  stderr?: LineWriter;
-  /** The name used in those lines. Default the root actor's `id`, or `'main'`. */
-  name?: string;
-}
 
 /**
  * Runs `logic` as the root actor of the process and resolves to an exit code once it has
@@ -153,107 +114,6 @@ export function runMain<TLogic extends AnyActorLogic>(
   }
 
   return startAndRun(logic, actorOptions, name, signalMap, stderr, options);
-}
-
-/** The keys of {@link RunMainOptions}. */
-const RUN_MAIN_OPTION_KEYS = [
-  'input',
-  'clock',
-  'logger',
-  'id',
-  'systemId',
-  'inspect',
-  'health',
-  'log',
-  'signals',
-  'onSnapshot',
-  'onStart',
-  'stderr',
-  'name',
-] as const;
-
-const isFunction = (value: unknown): boolean => typeof value === 'function';
-
-/** Whether a value is an inspection observer (or function) rather than inspector options. */
-function isObserver(value: unknown): boolean {
-  return (
-    typeof value === 'function' ||
-    (isOptionObject(value) && ['next', 'error', 'complete'].some((key) => isFunction(value[key])))
-  );
-}
-
-/**
- * Checks the options of {@link runMain} before anything starts: every key known, every value
- * usable. Throws a `TypeError` naming the option, the value and what is allowed.
- */
-export function checkRunMainOptions(options: unknown): void {
-  const owner = 'runMain';
-  const given = checkOptions(owner, 'options', options, RUN_MAIN_OPTION_KEYS);
-  const { onSnapshot, onStart, stderr, name, clock, logger, id, systemId, inspect, health, log } =
-    given;
-  if (given.signals !== undefined) resolveSignalMap(owner, 'signals', given.signals);
-  if (onSnapshot !== undefined && !isFunction(onSnapshot)) {
-    invalidOption(owner, 'onSnapshot', onSnapshot, 'a function (snapshot) => void');
-  }
-  if (onStart !== undefined && !isFunction(onStart)) {
-    invalidOption(owner, 'onStart', onStart, 'a function (actor) => void');
-  }
-  if (stderr !== undefined && (!isOptionObject(stderr) || !isFunction(stderr.write))) {
-    invalidOption(owner, 'stderr', stderr, 'an object with a write(text) method');
-  }
-  if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    invalidOption(owner, 'name', name, 'a non-empty string');
-  }
-  if (
-    clock !== undefined &&
-    (!isOptionObject(clock) || !isFunction(clock.setTimeout) || !isFunction(clock.clearTimeout))
-  ) {
-    invalidOption(
-      owner,
-      'clock',
-      clock,
-      'a clock with setTimeout and clearTimeout methods (such as new SimulatedClock())',
-    );
-  }
-  if (logger !== undefined && !isFunction(logger)) {
-    invalidOption(owner, 'logger', logger, 'a function (...args) => void, like console.log');
-  }
-  for (const [field, value] of [
-    ['id', id],
-    ['systemId', systemId],
-  ] as const) {
-    if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      invalidOption(owner, field, value, 'a non-empty string');
-    }
-  }
-  if (inspect !== undefined && inspect !== true && inspect !== false && !isObserver(inspect)) {
-    if (!isOptionObject(inspect)) {
-      invalidOption(
-        owner,
-        'inspect',
-        inspect,
-        'true, false, an inspection observer or function, or inspector options { port, host, open, url }',
-      );
-    }
-    checkKnownKeys(owner, 'inspect', inspect, ['port', 'host', 'open', 'url']);
-  }
-  if (health !== undefined) checkOptions(owner, 'health', health, ['port', 'host']);
-  if (log !== undefined && log !== false) {
-    if (!isOptionObject(log)) {
-      invalidOption(owner, 'log', log, 'false or logger options ({ format, stream, silent, now })');
-    }
-    checkKnownKeys(owner, 'log', log, ['format', 'stream', 'silent', 'now']);
-    try {
-      createLifecycleLogger(log as LifecycleLoggerOptions);
-    } catch (error) {
-      // The logger's own check, told as an option of runMain.
-      throw new TypeError(
-        (error as Error).message
-          .replace(/^createLifecycleLogger: /, `${owner}: `)
-          .replace(/option "/, 'option "log.'),
-      );
-    }
-  }
 }
 
 async function startAndRun<TLogic extends AnyActorLogic>(
@@ -377,57 +237,4 @@ function run<TLogic extends AnyActorLogic>(
       finish(EXIT_FAILURE);
     }
   });
-}
-
-/**
- * Writes an error and its chain of `cause`s as text, one `caused by` line per level, messages
- * of several lines indented under their line. With `stack`, the stack frames of the innermost
- * error follow.
- *
- * @example
- *
- * ```ts
- * formatErrorChain(new Error('request failed', { cause: new Error('ECONNRESET') }));
- * // 'Error: request failed\n  caused by Error: ECONNRESET'
- * ```
- */
-export function formatErrorChain(error: unknown, options: { stack?: boolean } = {}): string {
-  const lines: string[] = [];
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  let innermost: unknown = error;
-  for (let depth = 0; depth < 10; depth += 1) {
-    if (seen.has(current)) {
-      lines.push('  caused by (a cause seen above)');
-      break;
-    }
-    seen.add(current);
-    innermost = current;
-    const [first = '', ...rest] = describeError(current).split('\n');
-    const indent = depth === 0 ? '' : '  ';
-    lines.push(`${indent}${depth === 0 ? '' : 'caused by '}${first}`);
-    for (const line of rest) lines.push(`${indent}  ${line}`);
-    const cause = current instanceof Error ? current.cause : undefined;
-    if (cause === undefined) break;
-    current = cause;
-  }
-  if (options.stack && innermost instanceof Error && innermost.stack) {
-    const frames = innermost.stack.split('\n').filter((line) => /^\s+at /.test(line));
-    for (const frame of frames) lines.push(`    ${frame.trim()}`);
-  }
-  return lines.join('\n');
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return `${error === null ? 'null' : typeof error}: ${describe(error)}`;
-}
-
-/** Stack frames help with a program's own errors, not with a child process's exit. */
-function wantsStack(error: unknown): boolean {
-  let innermost = error;
-  for (let depth = 0; depth < 10 && innermost instanceof Error && innermost.cause; depth += 1) {
-    innermost = innermost.cause;
-  }
-  return innermost instanceof Error && !(innermost instanceof ChildProcessError);
 }

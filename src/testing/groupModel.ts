@@ -19,161 +19,27 @@
  * `readyTimeoutMs` fails it like any failure. A child whose `dependsOn` (or, with
  * `startOrder: 'sequential'`, the child before it) is not running and ready is `'waiting'`, not
  * started, and starts once they are; restarts take the same path.
+ *
+ * The model's state and events are in `groupModelContext.ts`, its options and settings in
+ * `groupModelConfig.ts`, its step in `groupStep.ts`.
  */
-import type { GroupStopReason, ProcessGroupOptions } from '../machines/group.js';
-import { orderChildren } from '../machines/groupChildren.js';
-import { resolveReadiness } from '../machines/readinessOptions.js';
 import {
-  checkCount,
-  checkDuration,
-  checkOneOf,
-  invalidOption,
-  RESTART_TYPES,
-  type RestartType,
-  resolveRestartPolicy,
-} from '../policy/options.js';
-import { GROUP_STRATEGIES, SHUTDOWN_ORDERS } from '../policy/restart.js';
-import {
-  childEvent,
-  type GroupModelChildConfig,
   type GroupModelConfig,
+  type GroupModelGroupOptions,
+  type GroupModelOptions,
+  resolveGroupModelConfig,
+} from './groupModelConfig.js';
+import {
+  GROUP_PHASES,
+  type GroupModelChild,
+  type GroupModelContext,
+  type GroupModelEvent,
+  type GroupPhase,
   groupNextTimerMs,
-  groupStep,
   OUTCOMES,
-  Step,
-} from './groupStep.js';
+} from './groupModelContext.js';
+import { childEvent, groupStep, Step } from './groupStep.js';
 import { type ModelSpec, modelMachine, registerModel } from './modelMachine.js';
-
-export { type GroupModelChildConfig, type GroupModelConfig, groupNextTimerMs, groupStep };
-
-/** The group's phases as the model names them. */
-export type GroupPhase =
-  | 'running.active'
-  | 'running.stopping'
-  | 'running.failing'
-  | 'stopped'
-  | 'failed';
-
-/** The phases of the group model, the initial one first. */
-export const GROUP_PHASES: readonly GroupPhase[] = [
-  'running.active',
-  'running.stopping',
-  'running.failing',
-  'stopped',
-  'failed',
-];
-
-/**
- * What a child of the modelled group is doing; `'waiting'` while a child it depends on is not
- * ready (not started); `'gone'` once it has left the group.
- */
-export type GroupModelChildStatus = 'running' | 'stopping' | 'backingOff' | 'waiting' | 'gone';
-
-/** One child in the group model's context. */
-export interface GroupModelChild {
-  id: string;
-  status: GroupModelChildStatus;
-  /** Why it is stopping: for a restart round, or because the group drains. */
-  purpose: 'restart' | 'drain' | null;
-  /** Its failure count, as its backoff counts it. */
-  failures: number;
-  /** Runs started so far. */
-  runs: number;
-  /** Ms left of its grace period, while stopping. */
-  graceMs: number | null;
-  /** Ms left until a stable run resets its failure count. */
-  stableMs: number | null;
-  /** The restart round it belongs to (the id of the child whose end started it). */
-  round: string | null;
-  /** Its run counts as ready (a running child that does not signal readiness is). */
-  ready: boolean;
-  /** Ms left until its run, not ready yet, fails (with `signalsReady`). */
-  readyMs: number | null;
-  /** While `'waiting'`: the start it waits for is a restart. */
-  waitRestart: boolean;
-}
-
-/** Children stopped together to start again together (one round of a strategy). */
-export interface GroupModelRound {
-  /** The id of the child whose failure (or completion) started the round. */
-  id: string;
-  members: string[];
-  /** Members still stopping; the backoff starts once none is. */
-  pending: number;
-  delayMs: number;
-  /** Ms left of the backoff, once it has started. */
-  leftMs: number | null;
-}
-
-/** The group model's context. */
-export interface GroupModelContext {
-  phase: GroupPhase;
-  /** The children, in start order. */
-  children: GroupModelChild[];
-  rounds: GroupModelRound[];
-  /** For each restart still inside the `maxRestarts` window, the ms until it leaves it. */
-  windowMs: number[];
-  /** Children to stop one by one, last first (`shutdownOrder: 'reverse'`). */
-  stopQueue: string[];
-  /** Children started again, as the group's `context.restarts`. */
-  restarts: number;
-  /** Child failures while active, as the group's `context.failures`. */
-  failures: number;
-  /** The shutdown report so far. */
-  stopped: string[];
-  forced: string[];
-  /** Why the group stopped, once `stopped`. */
-  reason: GroupStopReason | null;
-  /** Why and for whom the group gives up. */
-  gaveUp: { reason: 'child-failed' | 'max-restarts'; childId: string } | null;
-}
-
-/** Events of the group model. `<id>` is a child's id. */
-export type GroupModelEvent =
-  | { type: `${string}.fails` }
-  | { type: `${string}.completes` }
-  /** The child sends its group `{ type: 'supervisor.healthy' }`: its failure count resets. */
-  | { type: `${string}.reportsHealthy` }
-  /** The child sends its group `{ type: 'supervisor.ready' }` (with `signalsReady`). */
-  | { type: `${string}.becomesReady` }
-  | { type: 'advance'; ms?: number }
-  | { type: 'shutdown' }
-  | { type: 'forceShutdown' }
-  | { type: 'reload' }
-  | { type: 'message' };
-
-/** A child as the model needs it: the logic may be left out. */
-export interface GroupModelChildOptions {
-  id: string;
-  restart?: RestartType;
-  shutdownTimeoutMs?: number;
-  signalsReady?: boolean;
-  readyTimeoutMs?: number;
-  dependsOn?: readonly string[];
-}
-
-/** The options of `createProcessGroup`, whose children's logic the model does not need. */
-export type GroupModelGroupOptions = Omit<ProcessGroupOptions, 'children'> & {
-  children?: ReadonlyArray<
-    GroupModelChildOptions | NonNullable<ProcessGroupOptions['children']>[number]
-  >;
-};
-
-/** What the model explores, beside the group's own options. */
-export interface GroupModelOptions {
-  /**
-   * Runs of each child the model explores: a running child ends on its own only while it has
-   * had fewer runs, or when its end leaves it out of the group (or gives up). Default:
-   * `maxRestarts.count + 1` with a restart limit (enough to give up), else 2.
-   */
-  maxRuns?: number;
-  /** Offer `<id>.reportsHealthy` (a child that has failed reports healthy). Default `true`. */
-  healthy?: boolean;
-  /** Offer `<id>.becomesReady` for the children with `signalsReady: true`. Default `true`. */
-  becomesReady?: boolean;
-  /** Let time pass a child's readiness deadline (a failure). Default `true`. */
-  readyTimeouts?: boolean;
-}
 
 function accepts(cfg: GroupModelConfig, phase: GroupPhase): GroupModelEvent['type'][] {
   if (OUTCOMES.includes(phase)) return [];
@@ -230,96 +96,6 @@ function endsWithinRuns(
 ): boolean {
   if (child.runs < cfg.maxRuns) return true;
   return next().children.find((ch) => ch.id === child.id)?.status === 'gone';
-}
-
-/** Resolves a group's options into the model's settings; throws for what it cannot model. */
-export function resolveGroupModelConfig(
-  options: GroupModelGroupOptions = {},
-  modelOptions: GroupModelOptions = {},
-): GroupModelConfig {
-  const owner = 'createGroupModel';
-  const strategy = checkOneOf(owner, 'strategy', options.strategy ?? 'fail-fast', GROUP_STRATEGIES);
-  const { backoff, maxRestarts, resetAfterMs, shutdownTimeoutMs } = resolveRestartPolicy(
-    owner,
-    options,
-  );
-  if (backoff.jitter !== 'none') {
-    invalidOption(
-      owner,
-      'backoff.jitter',
-      backoff.jitter,
-      '"none" (a model needs the delays exactly)',
-    );
-  }
-  const shutdownOrder = checkOneOf(
-    owner,
-    'shutdownOrder',
-    options.shutdownOrder ?? 'parallel',
-    SHUTDOWN_ORDERS,
-  );
-  const seen = new Set<string>();
-  const children = (options.children ?? []).map((given, index) => {
-    const child = given as Partial<GroupModelChildOptions> & { transition?: unknown };
-    const isLogic = typeof child.transition === 'function';
-    const id = isLogic ? `child-${index}` : child.id;
-    if (typeof id !== 'string' || id === '') {
-      invalidOption(owner, `children[${index}].id`, id, 'a non-empty string');
-    }
-    if (seen.has(id)) invalidOption(owner, `children[${index}].id`, id, 'unique within the group');
-    seen.add(id);
-    const field = `children[${index}]`;
-    const readiness = isLogic
-      ? resolveReadiness(owner, field, {}, child)
-      : resolveReadiness(owner, field, child, (child as { logic?: unknown }).logic ?? {});
-    return {
-      id,
-      ...readiness,
-      dependsOn: isLogic ? [] : [...(child.dependsOn ?? [])],
-      restart: isLogic
-        ? ('transient' as const)
-        : checkOneOf(
-            owner,
-            `children[${index}].restart`,
-            child.restart ?? 'transient',
-            RESTART_TYPES,
-          ),
-      shutdownTimeoutMs: isLogic
-        ? shutdownTimeoutMs
-        : checkDuration(
-            owner,
-            `children[${index}].shutdownTimeoutMs`,
-            child.shutdownTimeoutMs ?? shutdownTimeoutMs,
-          ),
-    };
-  });
-  const maxRuns = checkCount(
-    owner,
-    'maxRuns',
-    modelOptions.maxRuns ?? (maxRestarts ? maxRestarts.count + 1 : 2),
-  );
-  if (maxRuns < 1) invalidOption(owner, 'maxRuns', maxRuns, 'at least 1');
-  const startOrder = checkOneOf(owner, 'startOrder', options.startOrder ?? 'together', [
-    'together',
-    'sequential',
-  ] as const);
-  // The group's own check of the dependencies (unknown ids, cycles) and of the start order.
-  const ordered = orderChildren(
-    owner,
-    children as unknown as Parameters<typeof orderChildren>[1],
-    startOrder === 'sequential',
-  ) as unknown as GroupModelChildConfig[];
-  return {
-    strategy,
-    backoff,
-    maxRestarts,
-    resetAfterMs,
-    shutdownOrder,
-    children: ordered,
-    maxRuns,
-    healthy: modelOptions.healthy ?? true,
-    becomesReady: modelOptions.becomesReady ?? true,
-    readyTimeouts: modelOptions.readyTimeouts ?? true,
-  };
 }
 
 /** The group model's spec: its phases, events and step, for the kit's replay and paths. */

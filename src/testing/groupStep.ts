@@ -1,71 +1,21 @@
 /**
  * The group model's behaviour: the step `(context, event) → context` that states what a process
- * group does next: each child's runs, the restart rounds of its strategy, the restart window,
- * readiness and start order (a child waits while one it depends on is not ready), and the
- * shutdown. `createGroupModel` turns it into a machine; `replayGroupPath` checks it on the real
- * group.
+ * group does next. This module holds the ends of the children, the restart rounds of the
+ * group's strategy, the restart window and time passing; the starts in start order with
+ * readiness are in `groupStepStart.ts`, the shutdown in `groupStepDrain.ts`.
+ * `createGroupModel` turns it into a machine; `replayGroupPath` checks it on the real group.
  */
-import type { BackoffPolicy } from '../policy/backoff.js';
 import { backoffDelay } from '../policy/backoff.js';
-import type { MaxRestarts, RestartType } from '../policy/options.js';
-import type { GroupStrategy, ShutdownOrder } from '../policy/restart.js';
-import type {
-  GroupModelChild,
-  GroupModelContext,
-  GroupModelEvent,
-  GroupModelRound,
-  GroupPhase,
-} from './groupModel.js';
-
-/** The resolved settings the group model works by. */
-export interface GroupModelConfig {
-  strategy: GroupStrategy;
-  backoff: BackoffPolicy;
-  maxRestarts: MaxRestarts | null;
-  resetAfterMs: number | false;
-  shutdownOrder: ShutdownOrder;
-  children: ReadonlyArray<GroupModelChildConfig>;
-  maxRuns: number;
-  healthy: boolean;
-  /** Offer `<id>.becomesReady` for the children that signal readiness. */
-  becomesReady: boolean;
-  /** Let time pass a child's readiness deadline. */
-  readyTimeouts: boolean;
-}
-
-/** A child's settings in the group model. */
-export interface GroupModelChildConfig {
-  id: string;
-  restart: RestartType;
-  shutdownTimeoutMs: number;
-  signalsReady: boolean;
-  readyTimeoutMs: number;
-  /** The children it waits for (with `startOrder: 'sequential'`, the one before it too). */
-  dependsOn: readonly string[];
-}
-
-export const OUTCOMES: readonly GroupPhase[] = ['stopped', 'failed'];
-
-/**
- * The ms until the group's next timer in a model state (a grace period, a round's backoff, a
- * stable-run reset, a restart leaving the window), or `undefined` when none is pending.
- *
- * @example
- *
- * ```ts
- * groupNextTimerMs(path.state.context); // 500 while a child is stopping with a 500 ms grace period
- * ```
- */
-export function groupNextTimerMs(c: GroupModelContext): number | undefined {
-  const all: number[] = [...c.windowMs];
-  for (const child of c.children) {
-    if (child.graceMs !== null) all.push(child.graceMs);
-    if (child.stableMs !== null) all.push(child.stableMs);
-    if (child.readyMs !== null) all.push(child.readyMs);
-  }
-  for (const round of c.rounds) if (round.leftMs !== null) all.push(round.leftMs);
-  return all.length === 0 ? undefined : Math.min(...all);
-}
+import type { GroupModelConfig } from './groupModelConfig.js';
+import {
+  type GroupModelChild,
+  type GroupModelContext,
+  type GroupModelEvent,
+  type GroupModelRound,
+  groupNextTimerMs,
+  OUTCOMES,
+} from './groupModelContext.js';
+import { GroupDrainStep } from './groupStepDrain.js';
 
 export const clone = (c: GroupModelContext): GroupModelContext => structuredClone(c);
 
@@ -83,158 +33,7 @@ export function childEvent(
 }
 
 /** The group-model step, mutating `c` (a fresh copy). */
-export class Step {
-  constructor(
-    readonly cfg: GroupModelConfig,
-    readonly c: GroupModelContext,
-  ) {}
-
-  child(id: string): GroupModelChild {
-    return this.c.children.find((child) => child.id === id)!;
-  }
-
-  specOf(id: string) {
-    return this.cfg.children.find((child) => child.id === id)!;
-  }
-
-  get draining() {
-    return this.c.phase === 'running.stopping' || this.c.phase === 'running.failing';
-  }
-
-  gone(child: GroupModelChild) {
-    Object.assign(child, {
-      status: 'gone',
-      purpose: null,
-      graceMs: null,
-      stableMs: null,
-      round: null,
-      ready: false,
-      readyMs: null,
-      waitRestart: false,
-    });
-  }
-
-  /** Leaves the running state: only a running child counts as ready. */
-  unready(child: GroupModelChild) {
-    child.ready = false;
-    child.readyMs = null;
-  }
-
-  /** Whether every child `child` depends on, still in the group, is running and ready. */
-  depsReady(child: GroupModelChild): boolean {
-    return this.specOf(child.id).dependsOn.every((id) => {
-      const dep = this.child(id);
-      return dep.status === 'gone' || (dep.status === 'running' && dep.ready);
-    });
-  }
-
-  /** Starts a run of `child`: not ready while it has to say so. */
-  startRun(child: GroupModelChild, isRestart: boolean) {
-    const { c, cfg } = this;
-    const spec = this.specOf(child.id);
-    child.status = 'running';
-    child.round = null;
-    child.purpose = null;
-    child.waitRestart = false;
-    child.runs++;
-    if (isRestart) c.restarts++;
-    child.stableMs =
-      isRestart && cfg.resetAfterMs !== false && child.failures > 0 ? cfg.resetAfterMs : null;
-    child.ready = !spec.signalsReady;
-    child.readyMs = spec.signalsReady ? spec.readyTimeoutMs : null;
-  }
-
-  /** Starts `child`, or while a child it depends on is not ready, makes it wait. */
-  launch(child: GroupModelChild, isRestart: boolean) {
-    if (this.depsReady(child)) {
-      this.startRun(child, isRestart);
-      if (child.ready) this.startWaiting();
-      return;
-    }
-    child.status = 'waiting';
-    child.round = null;
-    child.purpose = null;
-    child.stableMs = null;
-    child.waitRestart = isRestart;
-  }
-
-  /** Starts the waiting children whose dependencies are ready now, in order, pass after pass. */
-  startWaiting() {
-    if (this.c.phase !== 'running.active') return;
-    let again = true;
-    while (again) {
-      again = false;
-      for (const child of this.c.children) {
-        if (child.status !== 'waiting' || !this.depsReady(child)) continue;
-        this.startRun(child, child.waitRestart);
-        if (child.ready) again = true;
-      }
-    }
-  }
-
-  stopForDrain(child: GroupModelChild) {
-    this.unready(child);
-    child.status = 'stopping';
-    child.purpose = 'drain';
-    child.stableMs = null;
-    child.graceMs = this.specOf(child.id).shutdownTimeoutMs;
-  }
-
-  /** The group ends once no child is left while draining; an active group completes. */
-  finishIfEmpty() {
-    const { c } = this;
-    if (c.children.some((child) => child.status !== 'gone') || c.stopQueue.length > 0) return;
-    if (c.phase === 'running.active') {
-      c.phase = 'stopped';
-      c.reason = 'completed';
-    } else if (c.phase === 'running.stopping') {
-      c.phase = 'stopped';
-      c.reason = c.forced.length > 0 ? 'forced' : 'shutdown';
-    } else if (c.phase === 'running.failing') c.phase = 'failed';
-  }
-
-  continueDrain() {
-    const { c } = this;
-    if (!this.draining) return;
-    while (!c.children.some((child) => child.status === 'stopping') && c.stopQueue.length > 0) {
-      const child = this.child(c.stopQueue.pop()!);
-      if (child.status === 'running') this.stopForDrain(child);
-    }
-    this.finishIfEmpty();
-  }
-
-  drain(phase: 'running.stopping' | 'running.failing') {
-    const { c } = this;
-    c.phase = phase;
-    c.rounds = [];
-    const running: GroupModelChild[] = [];
-    for (const child of c.children) {
-      child.round = null;
-      if (child.status === 'backingOff' || child.status === 'waiting') {
-        // Nothing runs: it stops at once.
-        c.stopped.push(child.id);
-        this.gone(child);
-      } else if (child.status === 'stopping') child.purpose = 'drain';
-      else if (child.status === 'running') running.push(child);
-    }
-    if (this.cfg.shutdownOrder === 'reverse') c.stopQueue = running.map((child) => child.id);
-    else for (const child of running) this.stopForDrain(child);
-    this.continueDrain();
-  }
-
-  force() {
-    const { c } = this;
-    const order = [...c.stopQueue, ...c.children.map((child) => child.id)];
-    c.stopQueue = [];
-    for (const id of order) {
-      const child = this.child(id);
-      if (child.status === 'gone') continue;
-      c.forced.push(id);
-      this.gone(child);
-    }
-    this.continueDrain();
-  }
-
+export class Step extends GroupDrainStep {
   giveUp(reason: 'child-failed' | 'max-restarts', childId: string) {
     this.c.gaveUp = { reason, childId };
     this.drain('running.failing');

@@ -8,6 +8,9 @@
  * hang on shutdown) or done on the spot
  * (`child.run(2).fail()`). The logic is plain XState actor logic that handles `shutdown` itself,
  * so supervisors and groups stop it gracefully and wait for it.
+ *
+ * What each run records, its step, its start and the test's view of it are in
+ * `testChildRun.ts`.
  */
 import type {
   ActorLogic,
@@ -16,10 +19,17 @@ import type {
   NonReducibleUnknown,
   Snapshot,
 } from 'xstate';
-import { sendToParent } from '../actors/guard.js';
-import { eventType, guardLeaf, postInternal, takeInternal } from '../actors/internalEvents.js';
+import { guardLeaf } from '../actors/internalEvents.js';
 import { markShutdownAware } from '../actors/shutdownAware.js';
 import { HEALTHY, READY } from '../runtime/events.js';
+import { beginRun, type RunRecord, runView, transition } from './testChildRun.js';
+
+export {
+  TEST_CHILD_COMPLETE,
+  TEST_CHILD_FAIL,
+  TEST_CHILD_FINISH,
+  TEST_CHILD_HEALTHY,
+} from './testChildRun.js';
 
 /** The event a child sends its parent to say it is healthy (see {@link RunPlan.start}). */
 export const HEALTHY_EVENT: typeof HEALTHY = HEALTHY;
@@ -39,15 +49,6 @@ export const HEALTHY_EVENT: typeof HEALTHY = HEALTHY;
  * ```
  */
 export const READY_EVENT: typeof READY = READY;
-
-/**
- * Internal events: the test ends a run (through {@link TestRun}). Honoured only as the very
- * events the test child posted to the run; ones of the same type sent by anybody else are dropped.
- */
-export const TEST_CHILD_FAIL = 'xstate.testChild.fail';
-export const TEST_CHILD_COMPLETE = 'xstate.testChild.complete';
-export const TEST_CHILD_HEALTHY = 'xstate.testChild.healthy';
-export const TEST_CHILD_FINISH = 'xstate.testChild.finish';
 
 /** What a run does by itself. */
 export interface RunPlan {
@@ -158,21 +159,6 @@ export interface TestChild {
   plan(number: number, plan: RunPlan): void;
 }
 
-interface RunRecord {
-  number: number;
-  input: unknown;
-  actor: AnyActorRef;
-  startedAt: number | undefined;
-  ending: RunEnding | null;
-  endedAt: number | undefined;
-  reloads: number;
-  messages: AnyEventObject[];
-  askedToShutDown: boolean;
-  signalledReady: boolean;
-  readyAt: number | undefined;
-  plan: RunPlan;
-}
-
 /**
  * Creates a controllable child: actor logic whose every run is recorded, and which the test
  * makes fail, complete, hang on shutdown, report healthy or say it is ready, by run number.
@@ -207,65 +193,9 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
     return (typeof runs === 'function' ? runs(number) : runs?.[number]) ?? {};
   };
   const now = () => clock?.now();
-  const end = (record: RunRecord, ending: RunEnding) => {
-    record.ending = ending;
-    record.endedAt = now();
-  };
-  const sendIfLive = (record: RunRecord, event: AnyEventObject) => {
-    if (record.ending === null && record.actor.getSnapshot().status === 'active') {
-      postInternal(record.actor, event);
-    }
-  };
-  const healthy = (record: RunRecord) => {
-    if (record.ending !== null) return;
-    sendToParent(record.actor, { type: HEALTHY_EVENT });
-  };
-  const ready = (record: RunRecord) => {
-    if (record.ending !== null) return;
-    if (!record.signalledReady) {
-      record.signalledReady = true;
-      record.readyAt = now();
-    }
-    sendToParent(record.actor, { type: READY_EVENT });
-  };
 
   const logic: TestChildLogic = {
-    transition(snapshot, event, scope) {
-      if (snapshot.status !== 'active') return snapshot;
-      const record = byActor.get(scope.self);
-      if (!record) return snapshot;
-      const ended = { ...snapshot, input: undefined };
-      // The test's own events are the very objects the test child posted; nothing else is one.
-      const own = takeInternal<AnyEventObject>(scope.self, event);
-      switch (own?.type) {
-        case TEST_CHILD_FAIL:
-          end(record, 'failed');
-          return { ...ended, status: 'error', error: own.error };
-        case TEST_CHILD_COMPLETE:
-          end(record, 'completed');
-          return { ...ended, status: 'done', output: own.output };
-        case TEST_CHILD_FINISH:
-          end(record, 'shut down');
-          return { ...ended, status: 'done', output: own.output };
-      }
-      const type = eventType(event);
-      switch (type) {
-        case 'xstate.stop':
-          end(record, 'stopped');
-          return { ...ended, status: 'stopped' };
-        case 'shutdown':
-          record.askedToShutDown = true;
-          if (record.plan.shutdown === 'hang') return snapshot;
-          end(record, 'shut down');
-          return { ...ended, status: 'done', output: record.plan.output };
-        case 'reload':
-          record.reloads++;
-          return snapshot;
-        default:
-          if (type !== '' && !type.startsWith('xstate.')) record.messages.push(event);
-          return snapshot;
-      }
-    },
+    transition: (snapshot, event, scope) => transition(byActor, snapshot, event, scope.self, now),
     start(snapshot, { self }) {
       if (snapshot.status !== 'active') return;
       const number = records.length + 1;
@@ -285,24 +215,7 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
       };
       records.push(record);
       byActor.set(self, record);
-      const { plan } = record;
-      // Sent to itself during the start, a failure or completion ends the run before its start
-      // returns, as a child that throws at once.
-      if (plan.start === 'fail') {
-        postInternal(self, {
-          type: TEST_CHILD_FAIL,
-          error: plan.error ?? new Error(`run ${number} failed`),
-        });
-      } else if (plan.start === 'complete') {
-        postInternal(self, {
-          type: TEST_CHILD_COMPLETE,
-          output: plan.output ?? `run ${number} completed`,
-        });
-      } else if (plan.start === 'healthy') {
-        queueMicrotask(() => healthy(record));
-      } else if (plan.start === 'ready') {
-        queueMicrotask(() => ready(record));
-      }
+      beginRun(record, now);
     },
     getInitialSnapshot: (scope, input) => {
       guardLeaf(scope?.self);
@@ -319,45 +232,7 @@ export function createTestChild(options: TestChildOptions = {}): TestChild {
   const view = (record: RunRecord): TestRun => {
     let run = views.get(record);
     if (run) return run;
-    run = {
-      number: record.number,
-      input: record.input,
-      actor: record.actor,
-      get startedAt() {
-        return record.startedAt;
-      },
-      get ending() {
-        return record.ending;
-      },
-      get endedAt() {
-        return record.endedAt;
-      },
-      get reloads() {
-        return record.reloads;
-      },
-      get messages() {
-        return record.messages;
-      },
-      get askedToShutDown() {
-        return record.askedToShutDown;
-      },
-      get signalledReady() {
-        return record.signalledReady;
-      },
-      get readyAt() {
-        return record.readyAt;
-      },
-      get live() {
-        return record.ending === null && record.actor.getSnapshot().status === 'active';
-      },
-      fail: (error = new Error(`run ${record.number} failed`)) =>
-        sendIfLive(record, { type: TEST_CHILD_FAIL, error }),
-      complete: (output = `run ${record.number} completed`) =>
-        sendIfLive(record, { type: TEST_CHILD_COMPLETE, output }),
-      reportHealthy: () => healthy(record),
-      ready: () => ready(record),
-      finishShutdown: (output) => sendIfLive(record, { type: TEST_CHILD_FINISH, output }),
-    };
+    run = runView(record, now);
     views.set(record, run);
     return run;
   };

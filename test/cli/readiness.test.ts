@@ -12,7 +12,7 @@ import { parseFormation, planInstances } from '../../src/cli/formation.js';
 import { type CliIo, main, runEntries } from '../../src/cli/main.js';
 import { parseProcfile } from '../../src/cli/procfile.js';
 import { parseReady, readyChecks } from '../../src/cli/readiness.js';
-import { type SystemdExport, systemdUnits } from '../../src/cli/systemd.js';
+import { type SystemdExport, systemdUnits } from '../../src/cli/systemdUnits.js';
 import { UsageError } from '../../src/cli/usage.js';
 import { waitGone } from '../fixtures/processes.js';
 import { quote, tempProjects, Xsup, xsupOnce } from '../support/xsup.js';

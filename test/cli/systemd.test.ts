@@ -5,12 +5,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseFormation, planInstances } from '../../src/cli/formation.js';
 import { main } from '../../src/cli/main.js';
 import { parseProcfile } from '../../src/cli/procfile.js';
-import {
-  execArgument,
-  type SystemdExport,
-  systemdStartsWithin,
-  systemdUnits,
-} from '../../src/cli/systemd.js';
+import { systemdStartsWithin } from '../../src/cli/systemdRestart.js';
+import { execArgument } from '../../src/cli/systemdSyntax.js';
+import { type SystemdExport, systemdUnits } from '../../src/cli/systemdUnits.js';
 import { collector } from '../fixtures/processes.js';
 
 const procfile = parseProcfile(

@@ -10,7 +10,8 @@ import { idle } from '../../src/actors/idle.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
 import { fromSignals } from '../../src/node/fromSignals.js';
 import { startHealthServer } from '../../src/node/health.js';
-import { checkRunMainOptions, runMain } from '../../src/node/runMain.js';
+import { runMain } from '../../src/node/runMain.js';
+import { checkRunMainOptions } from '../../src/node/runMainOptions.js';
 import { createLifecycleLogger } from '../../src/observe.js';
 import { collector } from '../fixtures/processes.js';
 

@@ -5,8 +5,10 @@ import { type createActor, fromPromise, setup } from 'xstate';
 import { fromProcess } from '../../src/actors/fromProcess.js';
 import { idle } from '../../src/actors/idle.js';
 import { createSupervisor } from '../../src/machines/supervisor.js';
+import { formatErrorChain } from '../../src/node/errorChain.js';
 import { ChildProcessError, fromChildProcess } from '../../src/node/fromChildProcess.js';
-import { formatErrorChain, type RunMainOptions, runMain } from '../../src/node/runMain.js';
+import { runMain } from '../../src/node/runMain.js';
+import type { RunMainOptions } from '../../src/node/runMainOptions.js';
 import {
   childArgs,
   collector,
