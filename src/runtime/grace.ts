@@ -29,11 +29,11 @@ interface Batch {
 }
 
 /**
- * The batches of the current burst, open to newcomers, by system; `null` between bursts. A
- * burst ends a microtask after its first batch (no time has passed then, on a real clock or a
- * simulated one), so this holds nothing for long and needs no weak references.
+ * The batches still open to newcomers, by system. Each closes a microtask after it was made
+ * (no time has passed then, on a real clock or a simulated one) and leaves this map, so it
+ * holds nothing for long and needs no weak references.
  */
-let burst: Map<object, Batch[]> | null = null;
+const open = new Map<object, Batch[]>();
 let batchSeq = 0;
 
 /** The root actor of the system `actor` belongs to. */
@@ -78,35 +78,25 @@ const timerTarget: ProxyHandler<Batch> = {
 function closeBatch(batch: Batch): void {
   if (!batch.open) return;
   batch.open = false;
-  const batches = burst?.get(batch.system);
-  const at = batches?.indexOf(batch) ?? -1;
-  if (at >= 0) batches!.splice(at, 1);
+  const batches = open.get(batch.system);
+  if (!batches) return;
+  const at = batches.indexOf(batch);
+  if (at >= 0) batches.splice(at, 1);
+  if (batches.length === 0) open.delete(batch.system);
 }
 
 /**
- * The end of a burst: its batches close, and the timer of each is set, only if somebody is
- * still stopping: children that stop at once (an idle process, most graceful children) leave
- * no timer to set and cancel.
+ * A batch's burst is over: it closes, and its timer is set only if somebody is still stopping.
+ * Children that stop at once (an idle process, most graceful children) have left by then,
+ * since this comes a microtask after they were asked: no timer to set and cancel.
  */
-function closeBurst(): void {
-  const batches = burst;
-  burst = null;
-  for (const open of batches?.values() ?? []) {
-    for (const batch of open) {
-      batch.open = false;
-      if (batch.members.size === 0) continue;
-      // The timer's target: the root as the inspector sees it, whose mailbox is never used.
-      const target = new Proxy(batch, timerTarget) as unknown as AnyActorRef;
-      batch.root.system.scheduler.schedule(
-        batch.root,
-        target,
-        batch.event,
-        batch.timeoutMs,
-        batch.id,
-      );
-      batch.scheduled = true;
-    }
-  }
+function closeBurst(this: Batch): void {
+  closeBatch(this);
+  if (this.members.size === 0) return;
+  // The timer's target: the root as the inspector sees it, whose mailbox is never used.
+  const target = new Proxy(this, timerTarget) as unknown as AnyActorRef;
+  this.root.system.scheduler.schedule(this.root, target, this.event, this.timeoutMs, this.id);
+  this.scheduled = true;
 }
 
 /**
@@ -121,16 +111,12 @@ function closeBurst(): void {
 export function joinGrace(rt: Runtime, slot: Slot): void {
   const { system } = rt.self;
   const timeoutMs = slot.spec.shutdownTimeoutMs;
-  if (!burst) {
-    burst = new Map();
-    queueMicrotask(closeBurst);
+  let batches = open.get(system);
+  if (!batches) {
+    batches = [];
+    open.set(system, batches);
   }
-  let open = burst.get(system);
-  if (!open) {
-    open = [];
-    burst.set(system, open);
-  }
-  let batch = open.find((candidate) => candidate.timeoutMs === timeoutMs);
+  let batch = batches.find((candidate) => candidate.timeoutMs === timeoutMs);
   if (!batch) {
     batch = {
       timeoutMs,
@@ -142,7 +128,8 @@ export function joinGrace(rt: Runtime, slot: Slot): void {
       open: true,
       scheduled: false,
     };
-    open.push(batch);
+    batches.push(batch);
+    queueMicrotask(closeBurst.bind(batch));
   }
   const member: GraceMember = { rt, slot, batch };
   batch.members.add(member);
