@@ -15,11 +15,13 @@
  */
 import { type AnyActorLogic, type AnyActorRef, assign, createActor, setup } from 'xstate';
 import { createSupervisor, idle } from '../src/index.js';
-import { type BenchOptions, now, type Row, ratio, turn, withinFactor } from './harness.js';
+import { type BenchOptions, median, now, type Row, ratio, turn, withinFactor } from './harness.js';
 import { rawIdle } from './scale.js';
 
 const SCENARIO = '2b. spawned supervisors (one app machine)';
 const SHUTDOWN_FACTOR = 1.5;
+/** Pairs of runs per size of the each-sent-shutdown case. */
+const EACH_PAIRS = 3;
 
 /** An app machine that spawns `count` children of `logic` on `spawn`, and ends on `shutdown`. */
 function app(logic: AnyActorLogic) {
@@ -154,8 +156,16 @@ export async function runSpawn({ quick, log }: BenchOptions): Promise<Row[]> {
   await measureEachShutdown(supervisor, 250);
   await measureEachShutdown(rawIdle, 250);
   for (const count of eachSizes) {
-    const raw = await measureEachShutdown(rawIdle, count);
-    const ours = await measureEachShutdown(supervisor, count);
+    // One run is a few tens of ms: the median of three pairs, each raw then ours, so a pause of
+    // the machine does not decide the ratio.
+    const raws: number[] = [];
+    const oursRuns: number[] = [];
+    for (let pair = 0; pair < EACH_PAIRS; pair++) {
+      raws.push(await measureEachShutdown(rawIdle, count));
+      oursRuns.push(await measureEachShutdown(supervisor, count));
+    }
+    const raw = median(raws);
+    const ours = median(oursRuns);
     const size = count.toLocaleString('en-US');
     log(`${SCENARIO}: ${size} each sent shutdown: ${ours.toFixed(0)} ms (raw ${raw.toFixed(0)})`);
     rows.push(
