@@ -5,10 +5,11 @@
  * down (from the first `shutdown` sent until the last supervisor is done), and heap bytes per
  * supervisor after garbage collection. Baseline: N minimal raw XState actors, each invoking an
  * idle promise (a `fromPromise` that waits on its abort signal) and stopping it on `shutdown`.
+ * Each figure is the median of three pairs of runs (one pair at 100,000), ours then raw.
  */
 import { type AnyActorRef, type AnyStateMachine, createActor, fromPromise, setup } from 'xstate';
 import { createSupervisor, idle } from '../src/index.js';
-import { type BenchOptions, heapAfterGc, now, type Row, ratio } from './harness.js';
+import { type BenchOptions, heapAfterGc, median, now, type Row, ratio } from './harness.js';
 
 const SCENARIO = '2. scale: idle supervisors';
 
@@ -64,6 +65,18 @@ async function measureScale(machine: AnyStateMachine, count: number): Promise<Sc
   return { startMs, shutdownMs, bytesPerActor: (after - before) / count };
 }
 
+/** Pairs of runs of each size up to 10,000. */
+const PAIRS = 3;
+
+/** The median of each figure of several runs. */
+function medianOf(runs: readonly ScaleResult[]): ScaleResult {
+  return {
+    startMs: median(runs.map((run) => run.startMs)),
+    shutdownMs: median(runs.map((run) => run.shutdownMs)),
+    bytesPerActor: median(runs.map((run) => run.bytesPerActor)),
+  };
+}
+
 export async function runScale({ quick, log }: BenchOptions): Promise<Row[]> {
   const sizes = quick ? [1_000, 10_000] : [10_000, 100_000];
   const supervisor = createSupervisor(idle);
@@ -72,8 +85,17 @@ export async function runScale({ quick, log }: BenchOptions): Promise<Row[]> {
   await measureScale(rawIdle, 1_000);
   const rows: Row[] = [];
   for (const count of sizes) {
-    const ours = await measureScale(supervisor, count);
-    const raw = await measureScale(rawIdle, count);
+    // Pairs of runs, ours then raw, and the median of each figure: one run's collections and
+    // pauses of the machine would decide the ratio otherwise. Fewer pairs for the largest size.
+    const pairs = count > 10_000 ? 1 : PAIRS;
+    const oursRuns: ScaleResult[] = [];
+    const rawRuns: ScaleResult[] = [];
+    for (let pair = 0; pair < pairs; pair++) {
+      oursRuns.push(await measureScale(supervisor, count));
+      rawRuns.push(await measureScale(rawIdle, count));
+    }
+    const ours = medianOf(oursRuns);
+    const raw = medianOf(rawRuns);
     const label = `${count.toLocaleString('en-US')} × `;
     log(
       `${SCENARIO}: ${count}: start ${ours.startMs.toFixed(0)} ms (raw ${raw.startMs.toFixed(0)}), ` +
