@@ -13,7 +13,6 @@ import {
   HEALTHY,
   HOST_ADD,
   HOST_DELIVER,
-  HOST_DRAIN,
   HOST_REFUSED,
   HOST_REMOVE,
   HOST_RESTART,
@@ -26,7 +25,7 @@ import { requestProblemOf } from './groupOptions.js';
 import { drained, giveUp, reported, takeEscalation } from './groupReport.js';
 import type { GroupContext, GroupControlEvent, GroupOutput, Refusal } from './groupTypes.js';
 import { emitReported, escalationHop } from './harden.js';
-import { relay } from './relayActions.js';
+import { drainActions, relay } from './relayActions.js';
 
 /** Refusals kept in the group's context (the most recent ones). */
 export const MAX_REFUSALS_KEPT = 20;
@@ -86,14 +85,8 @@ export function groupSetup(config: RuntimeConfig, shutdownTimeoutMs: number) {
           rolling: rolling === true,
         });
       },
-      drain: ({ event, self }) =>
-        command(self, {
-          type: HOST_DRAIN,
-          force: event.type === 'shutdown' && event.force === true,
-          cause: 'forced-shutdown',
-        }),
-      forceDrain: ({ self }) =>
-        command(self, { type: HOST_DRAIN, force: true, cause: 'forced-shutdown' }),
+      drain: drainActions.drain,
+      forceDrain: drainActions.forceDrain,
       reemit: enqueueActions(relay.reemit),
       passUp: enqueueActions(relay.passUp),
       control: enqueueActions(relay.control),

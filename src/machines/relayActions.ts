@@ -1,14 +1,15 @@
 /**
- * The relay actions both machines share: what a supervisor or a group does with what its
- * runtime hands it from a child (an emitted event, an event for its parent, a control event)
- * and with an event it refuses. Written once so the two machines keep the same rules; each
- * machine wraps them in `enqueueActions`.
+ * The actions both machines share: the relay actions, what a supervisor or a group does with
+ * what its runtime hands it from a child (an emitted event, an event for its parent, a control
+ * event) and with an event it refuses; and the drain, asking its runtime to stop every child.
+ * Written once so the two machines keep the same rules; each machine wraps the relay actions
+ * in `enqueueActions`.
  */
 import type { AnyActorRef, AnyEventObject } from 'xstate';
 import type { LifecycleEvent } from '../lifecycle.js';
 import { isLifecycleEvent } from '../observe.js';
 import { command } from '../runtime/embed.js';
-import { HOST_REJECTED } from '../runtime/events.js';
+import { HOST_DRAIN, HOST_REJECTED } from '../runtime/events.js';
 
 /** What a relay action is given (a subset of XState's `enqueueActions` arguments). */
 export interface RelayArgs {
@@ -54,5 +55,28 @@ export const relay = {
   /** An event the owner refuses (a reserved type): counted and reported as dropped. */
   reject({ event, self }: RelayArgs): void {
     refuse(self, 'reserved', event.type);
+  },
+};
+
+/**
+ * The drain actions, by name: `drain` on entering `stopping` (by force for `{ type:
+ * 'shutdown', force: true }`), `forceDrain` for a forced shutdown while stopping.
+ *
+ * @example
+ *
+ * ```ts
+ * actions: { drain: drainActions.drain, forceDrain: drainActions.forceDrain }
+ * ```
+ */
+export const drainActions = {
+  drain({ event, self }: { event: AnyEventObject; self: AnyActorRef }): void {
+    command(self, {
+      type: HOST_DRAIN,
+      force: event.type === 'shutdown' && event.force === true,
+      cause: 'forced-shutdown',
+    });
+  },
+  forceDrain({ self }: { self: AnyActorRef }): void {
+    command(self, { type: HOST_DRAIN, force: true, cause: 'forced-shutdown' });
   },
 };

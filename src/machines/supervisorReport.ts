@@ -44,34 +44,6 @@ export function reported(
 }
 
 /**
- * What the end of the supervisor changes in the context: the report the decision carries and
- * the end itself, as one literal of a fixed shape (adding fields one by one to a report's
- * changes costs V8 a change of the object's layout per field).
- */
-export function ended(
-  context: SupervisorContext,
-  event: AnyEventObject,
-  stopReason: NonNullable<SupervisorContext['stopReason']>,
-  forced: string[],
-  childOutput: unknown,
-): Partial<SupervisorContext> {
-  const changes = reported(context, event);
-  const now = changes.restarts === undefined ? context : (changes as SupervisorContext);
-  return {
-    failures: now.failures,
-    ready: now.ready,
-    restarts: now.restarts,
-    nextDelayMs: now.nextDelayMs,
-    pendingMessages: 0,
-    droppedMessages: now.droppedMessages,
-    lastError: now.lastError,
-    stopReason,
-    forced,
-    childOutput,
-  };
-}
-
-/**
  * The whole context after a report, as one literal of a fixed shape: every field in the
  * object itself. (A copy of XState's context, which `assign` builds with `Object.assign({},
  * …)`, keeps most fields in a separate backing store: about 100 bytes more per supervisor.)
@@ -92,6 +64,25 @@ function reportedContext(context: SupervisorContext, report: AnyEventObject): Su
     childOutput: context.childOutput,
     forced: context.forced,
   };
+}
+
+/**
+ * The context at the end of the supervisor: the report the decision carries and the end
+ * itself. The fields set after the report's context are already in it, so its layout stays.
+ */
+export function ended(
+  context: SupervisorContext,
+  event: AnyEventObject,
+  stopReason: NonNullable<SupervisorContext['stopReason']>,
+  forced: string[],
+  childOutput: unknown,
+): SupervisorContext {
+  const next = reportedContext(context, event);
+  next.pendingMessages = 0;
+  next.stopReason = stopReason;
+  next.forced = forced;
+  next.childOutput = childOutput;
+  return next;
 }
 
 /**

@@ -9,13 +9,13 @@ import { CHILD_DROPPED } from '../actors/ledger.js';
 import { yieldToEventLoop } from '../actors/yieldToEventLoop.js';
 import type { LifecycleEvent } from '../lifecycle.js';
 import { command } from '../runtime/embed.js';
-import { HEALTHY, HOST_DELIVER, HOST_DRAIN, HOST_START, READY } from '../runtime/events.js';
+import { HEALTHY, HOST_DELIVER, HOST_START, READY } from '../runtime/events.js';
 import { runtimeOf } from '../runtime/reach.js';
 import { isFromRuntime } from '../runtime/report.js';
 import { dropId } from '../runtime/runs.js';
 import type { RuntimeConfig } from '../runtime/types.js';
 import { emitReported, escalationHop } from './harden.js';
-import { relay } from './relayActions.js';
+import { drainActions, relay } from './relayActions.js';
 import { ended, giveUp, type Report, reported, takeEscalation } from './supervisorReport.js';
 import type { SupervisorContext, SupervisorOutput } from './supervisorTypes.js';
 
@@ -83,14 +83,8 @@ export function supervisorSetup(config: RuntimeConfig) {
         ready: !config.initial[0]!.signalsReady,
       }),
       startChild: ({ self }) => command(self, { type: HOST_START }),
-      drain: ({ event, self }) =>
-        command(self, {
-          type: HOST_DRAIN,
-          force: event.type === 'shutdown' && event.force === true,
-          cause: 'forced-shutdown',
-        }),
-      forceDrain: ({ self }) =>
-        command(self, { type: HOST_DRAIN, force: true, cause: 'forced-shutdown' }),
+      drain: drainActions.drain,
+      forceDrain: drainActions.forceDrain,
       recordWait: assign({ nextDelayMs: ({ event }) => (event as AnyEventObject).delayMs }),
       // The report the decision carries and the decision itself, in one assignment.
       recordDrained: assign(({ context, event }) => {
