@@ -21,12 +21,12 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LineWriter } from '../node/fromChildProcess.js';
-import type { RestartType } from '../policy/options.js';
 import { envFiles, loadEnvFiles } from './env.js';
 import { basePort, type Formation, planInstances } from './formation.js';
 import { readProcfile } from './procfile.js';
 import { readyChecks } from './readiness.js';
 import { SYSTEMD_HEADER, systemdVars } from './systemdEnv.js';
+import type { RestartFlags } from './systemdRestart.js';
 import { systemdUnits, type UnitFile } from './systemdUnits.js';
 import { UsageError } from './usage.js';
 
@@ -87,17 +87,10 @@ export async function writeUnits(
 }
 
 /** The flags of `xsup export systemd`. */
-export interface ExportOptions {
+export interface ExportOptions extends RestartFlags {
   env?: string | false;
   port?: number;
   formation?: Formation;
-  restart: RestartType;
-  backoffInitial: number;
-  backoffMax: number;
-  backoffFactor: number;
-  maxRestarts?: number;
-  maxRestartsWindow: number;
-  shutdownTimeout: number;
   ready?: string[];
   readyTimeout?: number;
   sequential?: boolean;

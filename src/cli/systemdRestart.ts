@@ -7,7 +7,17 @@
  */
 import type { RestartType } from '../policy/options.js';
 import { systemdDuration } from './systemdSyntax.js';
-import type { SystemdExport } from './systemdUnits.js';
+
+/** The restart policy flags of `xsup export systemd`, as the units' restart settings take them. */
+export interface RestartFlags {
+  restart: RestartType;
+  backoffInitial: number;
+  backoffMax: number;
+  backoffFactor: number;
+  maxRestarts?: number;
+  maxRestartsWindow: number;
+  shutdownTimeout: number;
+}
 
 /** The longest start-limit window the export writes without `--max-restarts`: one day. */
 const MAX_WINDOW_MS = 86_400_000;
@@ -22,7 +32,7 @@ export const RESTART: Record<RestartType, string> = {
  * The number of steps over which systemd 254 or later grows the restart delay from the first
  * to the longest, as `--backoff-factor` makes xsup's grow; 0 when it does not grow.
  */
-export function restartSteps(o: SystemdExport): number {
+export function restartSteps(o: RestartFlags): number {
   const max = Math.max(o.backoffMax, o.backoffInitial);
   if (o.restart === 'temporary' || o.backoffInitial <= 0 || max <= o.backoffInitial) return 0;
   if (o.backoffFactor <= 1) return 0;
@@ -30,7 +40,7 @@ export function restartSteps(o: SystemdExport): number {
 }
 
 /** The restart delays as systemd's: the first delay, and (254 or later) how it grows. */
-export function restartDelays(o: SystemdExport, steps: number): string[] {
+export function restartDelays(o: RestartFlags, steps: number): string[] {
   const lines = [`RestartSec=${systemdDuration(o.backoffInitial)}`];
   if (steps > 0) {
     lines.push(
@@ -78,7 +88,7 @@ export function systemdStartsWithin(
 }
 
 /** The `[Unit]` lines of the start limit: `--max-restarts`, and the bound for systemd < 254. */
-export function startLimit(o: SystemdExport, steps: number): string[] {
+export function startLimit(o: RestartFlags, steps: number): string[] {
   const initialMs = o.backoffInitial;
   const maxMs = Math.max(o.backoffMax, o.backoffInitial);
   if (steps === 0) {

@@ -3,16 +3,21 @@
  * of each instance's service and of the env file.
  */
 import { shellCommand } from '../node/shellCommand.js';
-import type { RestartType } from '../policy/options.js';
 import type { Instance } from './formation.js';
 import type { ReadySpec } from './readiness.js';
 import { SYSTEMD_HEADER, systemdEnvFile } from './systemdEnv.js';
 import { serviceType } from './systemdReadiness.js';
-import { RESTART, restartDelays, restartSteps, startLimit } from './systemdRestart.js';
+import {
+  RESTART,
+  type RestartFlags,
+  restartDelays,
+  restartSteps,
+  startLimit,
+} from './systemdRestart.js';
 import { execArgument, specifiers, systemdDuration } from './systemdSyntax.js';
 
 /** What the units are made from. */
-export interface SystemdExport {
+export interface SystemdExport extends RestartFlags {
   /** The app's name: the target's name and the prefix of each service's. */
   app: string;
   /** The Procfile's absolute path (named in the units). */
@@ -28,13 +33,6 @@ export interface SystemdExport {
   /** The absolute path the units read the variables from: the `APP.env` written beside them. */
   envFile: string;
   instances: readonly Instance[];
-  restart: RestartType;
-  backoffInitial: number;
-  backoffMax: number;
-  backoffFactor: number;
-  maxRestarts?: number;
-  maxRestartsWindow: number;
-  shutdownTimeout: number;
   /** The `--ready` checks, by Procfile process name. */
   ready?: ReadonlyMap<string, ReadySpec>;
   /** `--ready-timeout`, in ms: `TimeoutStartSec` of a `notify` service. */
