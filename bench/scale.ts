@@ -7,26 +7,65 @@
  * idle promise (a `fromPromise` that waits on its abort signal) and stopping it on `shutdown`.
  * Each figure is the median of three pairs of runs (one pair at 100,000), ours then raw.
  */
-import { type AnyActorRef, type AnyStateMachine, createActor, fromPromise, setup } from 'xstate';
+import {
+  type AnyActorRef,
+  type AnyStateMachine,
+  createActor,
+  fromPromise,
+  sendTo,
+  setup,
+} from 'xstate';
 import { createSupervisor, idle } from '../src/index.js';
 import { type BenchOptions, heapAfterGc, median, now, type Row, ratio } from './harness.js';
 
 const SCENARIO = '2. scale: idle supervisors';
 
+/** A promise that waits until its signal aborts. */
+const idlePromise = fromPromise<void>(
+  ({ signal }) =>
+    new Promise<void>((resolve) => {
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    }),
+);
+
 /** The baseline: invokes a promise that waits until its signal aborts; `shutdown` ends it. */
 export const rawIdle = setup({
-  actors: {
-    idle: fromPromise<void>(
-      ({ signal }) =>
-        new Promise<void>((resolve) => {
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        }),
-    ),
-  },
+  actors: { idle: idlePromise },
 }).createMachine({
   initial: 'running',
   states: {
     running: { invoke: { src: 'idle' }, on: { shutdown: 'stopped' } },
+    stopped: { type: 'final' },
+  },
+});
+
+/**
+ * A second baseline for the shutdown: a raw machine that does what a supervisor does on
+ * `shutdown`, asking its child to stop and waiting until it has (`running.stopping` until the
+ * child's `onDone`). The child is a machine invoking the same idle promise, which ends on
+ * `shutdown`. `rawIdle` stops its promise without waiting for it.
+ */
+export const rawWaiting = setup({
+  actors: {
+    child: setup({ actors: { idle: idlePromise } }).createMachine({
+      initial: 'running',
+      states: {
+        running: { invoke: { src: 'idle' }, on: { shutdown: 'done' } },
+        done: { type: 'final' },
+      },
+    }),
+  },
+}).createMachine({
+  initial: 'running',
+  states: {
+    running: {
+      invoke: { id: 'child', src: 'child', onDone: 'stopped' },
+      initial: 'active',
+      states: {
+        active: { on: { shutdown: 'stopping' } },
+        stopping: { entry: sendTo('child', { type: 'shutdown' }) },
+      },
+    },
     stopped: { type: 'final' },
   },
 });
@@ -83,6 +122,7 @@ export async function runScale({ quick, log }: BenchOptions): Promise<Row[]> {
   // Warm up both paths.
   await measureScale(supervisor, 1_000);
   await measureScale(rawIdle, 1_000);
+  await measureScale(rawWaiting, 1_000);
   const rows: Row[] = [];
   for (const count of sizes) {
     // Pairs of runs, ours then raw, and the median of each figure: one run's collections and
@@ -90,17 +130,21 @@ export async function runScale({ quick, log }: BenchOptions): Promise<Row[]> {
     const pairs = count > 10_000 ? 1 : PAIRS;
     const oursRuns: ScaleResult[] = [];
     const rawRuns: ScaleResult[] = [];
+    const waitingRuns: ScaleResult[] = [];
     for (let pair = 0; pair < pairs; pair++) {
       oursRuns.push(await measureScale(supervisor, count));
       rawRuns.push(await measureScale(rawIdle, count));
+      waitingRuns.push(await measureScale(rawWaiting, count));
     }
     const ours = medianOf(oursRuns);
     const raw = medianOf(rawRuns);
+    const waiting = medianOf(waitingRuns);
     const label = `${count.toLocaleString('en-US')} × `;
     log(
       `${SCENARIO}: ${count}: start ${ours.startMs.toFixed(0)} ms (raw ${raw.startMs.toFixed(0)}), ` +
         `shutdown ${ours.shutdownMs.toFixed(0)} ms (raw ${raw.shutdownMs.toFixed(0)}), ` +
-        `${ours.bytesPerActor.toFixed(0)} B each (raw ${raw.bytesPerActor.toFixed(0)})`,
+        `${ours.bytesPerActor.toFixed(0)} B each (raw ${raw.bytesPerActor.toFixed(0)}); ` +
+        `raw machines waiting for their child shut down in ${waiting.shutdownMs.toFixed(0)} ms`,
     );
     const subject = `${label}createSupervisor(idle)`;
     const baseline = `baseline: ${label}raw actor invoking an idle promise`;
@@ -132,6 +176,13 @@ export async function runScale({ quick, log }: BenchOptions): Promise<Row[]> {
         subject: baseline,
         metric: 'shut all down (ms)',
         value: raw.shutdownMs,
+      },
+      {
+        scenario: SCENARIO,
+        subject: `baseline: ${label}raw machine that asks its child to stop and waits for it`,
+        metric: 'shut all down (ms)',
+        value: waiting.shutdownMs,
+        ratio: ratio(ours.shutdownMs, waiting.shutdownMs, 'this'),
       },
       {
         scenario: SCENARIO,
