@@ -75,16 +75,7 @@ export function continueReplacing(rt: Runtime): void {
     replacing.busy = false;
   }
   if (rt.replacing !== replacing) return;
-  if (replacing.queue.length === 0 && replacing.awaiting.size === 0) {
-    rt.replacing = null;
-    lifecycle(rt, {
-      type: 'restart.finished',
-      supervisorId: rt.config.ownerId,
-      childId: '*',
-      ids: replacing.ids,
-      rolling: replacing.rolling,
-    });
-  }
+  if (replacing.queue.length === 0 && replacing.awaiting.size === 0) finish(rt, false);
 }
 
 /**
@@ -92,8 +83,12 @@ export function continueReplacing(rt: Runtime): void {
  * whoever waits for it is not left waiting.
  */
 export function cancelReplacing(rt: Runtime): void {
-  const replacing = rt.replacing;
-  if (!replacing) return;
+  if (rt.replacing) finish(rt, true);
+}
+
+/** The restart on request is over (`cancelled`: a shutdown ended it): `restart.finished`. */
+function finish(rt: Runtime, cancelled: boolean): void {
+  const replacing = rt.replacing!;
   rt.replacing = null;
   lifecycle(rt, {
     type: 'restart.finished',
@@ -101,7 +96,7 @@ export function cancelReplacing(rt: Runtime): void {
     childId: '*',
     ids: replacing.ids,
     rolling: replacing.rolling,
-    cancelled: true,
+    ...(cancelled ? { cancelled: true as const } : {}),
   });
 }
 
