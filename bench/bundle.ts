@@ -24,6 +24,12 @@ const ROOT = resolve(import.meta.dirname, '..');
 const SCENARIO = '9. browser bundle';
 /** Issue 6's target for the library's share, in bytes (min+gzip). */
 export const BUNDLE_TARGET_BYTES = 8_000;
+/**
+ * The share's budget, checked by the suite (`test/bench/bundle.test.ts`): today's share with a
+ * little room. The share grew by 3.5 kB in small steps before it was checked; a change that
+ * takes it past this budget has to say why, and move the budget with it.
+ */
+export const BUNDLE_BUDGET_BYTES = 15_000;
 
 /** The app entry: what a browser app that supervises a `fromProcess` child imports. */
 const OURS = `

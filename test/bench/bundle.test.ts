@@ -1,10 +1,11 @@
 /**
  * The bundle-size benchmark (bench/bundle.ts): the main entry bundles for the browser without
  * Node's modules or the CLI's, and the baseline keeps exactly the XState values the library's
- * bundled modules import, so that the difference is the library's own code.
+ * bundled modules import, so that the difference is the library's own code. The share stays
+ * within its budget.
  */
 import { describe, expect, it } from 'vitest';
-import { measureBundle, xstateValueImports } from '../../bench/bundle.js';
+import { BUNDLE_BUDGET_BYTES, measureBundle, xstateValueImports } from '../../bench/bundle.js';
 
 describe('bench/bundle.ts', () => {
   it('reads the values a module imports from xstate, not its types', () => {
@@ -47,5 +48,10 @@ describe('bench/bundle.ts', () => {
       /^src\/(machines\/group|runtime\/(groupRuntime|rounds|startOrder|replace)\.ts)/.test(path),
     );
     expect(groupOnly).toEqual([]);
+  });
+
+  it('keeps the share of the library within its budget', async () => {
+    const { share } = await measureBundle();
+    expect(share).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
   });
 });
