@@ -107,6 +107,8 @@ export {
   type GroupStrategy,
   SHUTDOWN_ORDERS,
   type ShutdownOrder,
+  START_ORDERS,
+  type StartOrder,
 } from './policy/restart.js';
 export { HEALTHY, READY } from './runtime/events.js';
 export {

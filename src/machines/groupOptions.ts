@@ -14,7 +14,7 @@ import {
   isOptionObject,
   resolveRestartPolicy,
 } from '../policy/options.js';
-import { GROUP_STRATEGIES, SHUTDOWN_ORDERS } from '../policy/restart.js';
+import { GROUP_STRATEGIES, SHUTDOWN_ORDERS, START_ORDERS } from '../policy/restart.js';
 import { GROUP_RUNTIME } from '../runtime/groupRuntime.js';
 import type { ChildSpec, RuntimeConfig } from '../runtime/types.js';
 import { orderChildren, resolveChild } from './groupChildren.js';
@@ -88,10 +88,12 @@ export function groupConfig(
     seen.add(spec.id);
     specs.push(spec);
   });
-  const startOrder = checkOneOf(owner, 'startOrder', options.startOrder ?? 'together', [
-    'together',
-    'sequential',
-  ] as const);
+  const startOrder = checkOneOf(
+    owner,
+    'startOrder',
+    options.startOrder ?? 'together',
+    START_ORDERS,
+  );
   const ordered = orderChildren(
     owner,
     specs as (ChildSpec & { id: string })[],

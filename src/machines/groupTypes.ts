@@ -6,7 +6,7 @@ import type { ActorRefFrom, AnyActorLogic, AnyActorRef, EventFromLogic, InputFro
 import type { ErrorSummary, ReadyTimeoutError } from '../errors.js';
 import type { BackoffPolicy } from '../policy/backoff.js';
 import type { MaxRestarts, RestartType } from '../policy/options.js';
-import type { GroupStrategy, ShutdownOrder } from '../policy/restart.js';
+import type { GroupStrategy, ShutdownOrder, StartOrder } from '../policy/restart.js';
 import type { ChildCounts } from '../runtime/types.js';
 
 /** A child of a group. */
@@ -72,7 +72,7 @@ export interface ProcessGroupOptions<
    * `'sequential'`: each child starts once the one before it is ready (OTP's rule), at the
    * first start and in every restart round.
    */
-  startOrder?: 'together' | 'sequential';
+  startOrder?: StartOrder;
   /** `'parallel'` (default) stops every child at once; `'reverse'` one by one, last started first. */
   shutdownOrder?: ShutdownOrder;
   /** Source of randomness for jitter. Default `Math.random`. */

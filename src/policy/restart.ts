@@ -21,6 +21,26 @@ export const GROUP_STRATEGIES: readonly GroupStrategy[] = [
 export type ShutdownOrder = 'parallel' | 'reverse';
 /** The orders accepted by a group's `shutdownOrder` option. */
 export const SHUTDOWN_ORDERS: readonly ShutdownOrder[] = ['parallel', 'reverse'];
+/**
+ * How a group starts its children: all at once, or each once the one before is ready.
+ *
+ * @example
+ *
+ * ```ts
+ * const order: StartOrder = 'sequential'; // createGroup({ ... }, { startOrder: order })
+ * ```
+ */
+export type StartOrder = 'together' | 'sequential';
+/**
+ * The orders accepted by a group's `startOrder` option.
+ *
+ * @example
+ *
+ * ```ts
+ * START_ORDERS.includes('sequential'); // true
+ * ```
+ */
+export const START_ORDERS: readonly StartOrder[] = ['together', 'sequential'];
 
 /** Why supervision of a child ends in failure. */
 export type GiveUpReason = 'max-restarts' | 'not-restartable' | 'temporary' | 'child-failed';

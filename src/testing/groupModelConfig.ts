@@ -22,6 +22,7 @@ import {
   type GroupStrategy,
   SHUTDOWN_ORDERS,
   type ShutdownOrder,
+  START_ORDERS,
 } from '../policy/restart.js';
 
 /** A child as the model needs it: the logic may be left out. */
@@ -150,10 +151,12 @@ export function resolveGroupModelConfig(
     modelOptions.maxRuns ?? (maxRestarts ? maxRestarts.count + 1 : 2),
   );
   if (maxRuns < 1) invalidOption(owner, 'maxRuns', maxRuns, 'at least 1');
-  const startOrder = checkOneOf(owner, 'startOrder', options.startOrder ?? 'together', [
-    'together',
-    'sequential',
-  ] as const);
+  const startOrder = checkOneOf(
+    owner,
+    'startOrder',
+    options.startOrder ?? 'together',
+    START_ORDERS,
+  );
   // The group's own check of the dependencies (unknown ids, cycles) and of the start order.
   const ordered = orderChildren(
     owner,
